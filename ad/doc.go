@@ -1,0 +1,37 @@
+// Package ad is Whitebox's define-by-run automatic differentiation: reverse
+// mode (vector-Jacobian products) and forward mode (Jacobian-vector products)
+// over dense float64 matrices.
+//
+// # Why our own
+//
+// The solvers differentiate through an adaptive loop whose number of steps
+// depends on the data, so the graph must be recorded as the code runs. No
+// maintained Go library fits: Gorgonia builds static graphs and has had no
+// release since 2023, spago is paused, and GoMLX has no reverse mode through
+// data-dependent loops. This package is small, allocation-free in steady
+// state, and built on package tensor's BLAS-backed kernels.
+//
+// # Model
+//
+// A Tape records operations as they run. Values are Vars (handles into the
+// tape); trainable tensors are Params, bound per recording with Tape.Param.
+// Backward propagates cotangents and adds parameter gradients into
+// Param.Grad. Reset recycles every buffer, so recording the same computation
+// again allocates nothing (asserted by the tests); the solvers reset a tape
+// once per step.
+//
+// Forward mode is JVP: set tangents on leaves with SetTangent, then JVP
+// propagates them through the nodes recorded after a mark. Each op's tangent
+// rule is written with the same ops, so the tangents are ordinary recorded
+// values: Backward can differentiate through a JVP (reverse over forward), and
+// a JVP of a JVP gives higher derivatives, which is what Taylor-mode
+// regularizers (TayNODE) need. The solvers use JVP to verify the gradients of
+// their error and stiffness regularizers, whose finite differences are too
+// inaccurate (about 1e-4) to test against.
+//
+// Every op's gradient is tested against central finite differences (relative
+// error <= 1e-6) and its JVP against its VJP (<u, Jv> = <J^T u, v> to 1e-12).
+//
+// Shapes follow package tensor: batch x features, row-major. Shape
+// mismatches panic naming both shapes.
+package ad

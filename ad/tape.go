@@ -1,0 +1,315 @@
+package ad
+
+import (
+	"fmt"
+
+	"github.com/whitebox-de/whitebox/tensor"
+)
+
+// Var is a handle to a value recorded on a Tape. The zero Var is invalid.
+// A Var is valid until the next Reset of its tape.
+type Var struct {
+	tp *Tape
+	id int32
+}
+
+// Valid reports whether v refers to a recorded value.
+func (v Var) Valid() bool { return v.tp != nil }
+
+// Tape returns the tape v was recorded on.
+func (v Var) Tape() *Tape { return v.tp }
+
+// Value returns the value of v. It aliases tape memory: do not modify it, and
+// copy it before the tape is Reset.
+func (v Var) Value() *tensor.Dense { return v.tp.nodes[v.id].val }
+
+// Rows and Cols give the shape of v.
+func (v Var) Rows() int { return v.tp.nodes[v.id].val.Rows }
+
+// Cols is the number of columns of v.
+func (v Var) Cols() int { return v.tp.nodes[v.id].val.Cols }
+
+// Scalar returns the value of a 1x1 Var.
+func (v Var) Scalar() float64 {
+	d := v.Value()
+	if d.Rows != 1 || d.Cols != 1 {
+		panic(fmt.Sprintf("ad: Scalar of a %s value", d.Shape()))
+	}
+	return d.Data[0]
+}
+
+// Param is a trainable tensor with its gradient accumulator. Bind it to a
+// tape with Tape.Param; Backward adds its gradient into Grad.
+type Param struct {
+	Name  string
+	Value *tensor.Dense
+	Grad  *tensor.Dense
+
+	tape *Tape
+	gen  uint64
+	id   int32
+}
+
+// NewParam returns a parameter of the given shape with a zeroed gradient.
+func NewParam(name string, rows, cols int) *Param {
+	return &Param{Name: name, Value: tensor.New(rows, cols), Grad: tensor.New(rows, cols)}
+}
+
+type node struct {
+	op    opKind
+	a, b  int32 // inputs, -1 when absent
+	c     int32
+	args  []int32   // n-ary inputs (LinComb)
+	coef  []float64 // n-ary coefficients
+	s     float64   // scalar parameter
+	i0    int       // slice start, activation code
+	val   *tensor.Dense
+	grad  *tensor.Dense
+	needs bool // depends on a value that wants a gradient
+	owned bool // val belongs to the tape's pool
+	param *Param
+}
+
+// Tape records operations as they run (define-by-run) so that Backward can
+// compute vector-Jacobian products and JVP can compute Jacobian-vector
+// products. A Tape reuses all its memory across Reset: recording the same
+// computation again allocates nothing.
+//
+// A Tape is not safe for concurrent use.
+type Tape struct {
+	nodes    []node
+	pool     map[int][]*tensor.Dense
+	gen      uint64
+	params   []*Param
+	tangents []int32
+	ints     []int32
+	floats   []float64
+	scratch  [][]float64
+}
+
+// NewTape returns an empty tape.
+func NewTape() *Tape {
+	return &Tape{pool: make(map[int][]*tensor.Dense), gen: 1}
+}
+
+// Len is the number of recorded nodes; use it as a mark for JVP.
+func (tp *Tape) Len() int { return len(tp.nodes) }
+
+// Reset forgets every recorded value, returning their memory to the tape's
+// pool. Vars from before the Reset become invalid; bound Params must be bound
+// again.
+func (tp *Tape) Reset() {
+	for i := range tp.nodes {
+		n := &tp.nodes[i]
+		if n.owned {
+			tp.put(n.val)
+		}
+		if n.grad != nil {
+			tp.put(n.grad)
+		}
+		*n = node{}
+	}
+	tp.nodes = tp.nodes[:0]
+	tp.params = tp.params[:0]
+	tp.tangents = tp.tangents[:0]
+	tp.ints = tp.ints[:0]
+	tp.floats = tp.floats[:0]
+	tp.gen++
+}
+
+func (tp *Tape) get(r, c int) *tensor.Dense {
+	n := r * c
+	if l := tp.pool[n]; len(l) > 0 {
+		d := l[len(l)-1]
+		tp.pool[n] = l[:len(l)-1]
+		d.Rows, d.Cols = r, c
+		return d
+	}
+	return tensor.New(r, c)
+}
+
+func (tp *Tape) getZero(r, c int) *tensor.Dense {
+	d := tp.get(r, c)
+	clear(d.Data)
+	return d
+}
+
+func (tp *Tape) put(d *tensor.Dense) {
+	tp.pool[len(d.Data)] = append(tp.pool[len(d.Data)], d)
+}
+
+func (tp *Tape) check(vs ...Var) {
+	for _, v := range vs {
+		if v.tp != tp {
+			if v.tp == nil {
+				panic("ad: invalid (zero) Var used as an operand")
+			}
+			panic("ad: Vars from different tapes combined in one operation")
+		}
+		if int(v.id) >= len(tp.nodes) {
+			panic("ad: Var used after its tape was Reset")
+		}
+	}
+}
+
+// push records a node whose value is a fresh r x c pool buffer.
+func (tp *Tape) push(op opKind, a, b int32, r, c int) (Var, *tensor.Dense) {
+	needs := (a >= 0 && tp.nodes[a].needs) || (b >= 0 && tp.nodes[b].needs)
+	val := tp.get(r, c)
+	tp.nodes = append(tp.nodes, node{op: op, a: a, b: b, c: -1, val: val, needs: needs, owned: true})
+	return Var{tp, int32(len(tp.nodes) - 1)}, val
+}
+
+func (tp *Tape) val(v Var) *tensor.Dense { return tp.nodes[v.id].val }
+
+// Leaf records x (not copied) as an input. With wantGrad, Backward computes
+// its gradient, read with Grad, and JVP accepts a tangent for it.
+func (tp *Tape) Leaf(x *tensor.Dense, wantGrad bool) Var {
+	tp.nodes = append(tp.nodes, node{op: opLeaf, a: -1, b: -1, c: -1, val: x, needs: wantGrad})
+	return Var{tp, int32(len(tp.nodes) - 1)}
+}
+
+// Const records x (not copied) as a constant: no gradient flows to it.
+func (tp *Tape) Const(x *tensor.Dense) Var { return tp.Leaf(x, false) }
+
+// Fill records an r x c constant with every element v.
+func (tp *Tape) Fill(r, c int, v float64) Var {
+	out, d := tp.push(opLeaf, -1, -1, r, c)
+	d.Fill(v)
+	return out
+}
+
+// Scalar records a 1x1 constant.
+func (tp *Tape) Scalar(v float64) Var { return tp.Fill(1, 1, v) }
+
+// Param binds p to the tape for the current recording and returns its Var.
+// Binding the same Param again before Reset returns the same Var.
+func (tp *Tape) Param(p *Param) Var {
+	if p.tape == tp && p.gen == tp.gen {
+		return Var{tp, p.id}
+	}
+	v := tp.Leaf(p.Value, true)
+	tp.nodes[v.id].param = p
+	p.tape, p.gen, p.id = tp, tp.gen, v.id
+	tp.params = append(tp.params, p)
+	return v
+}
+
+// Params returns the parameters bound since the last Reset.
+func (tp *Tape) Params() []*Param { return tp.params }
+
+// NeedsGrad reports whether v depends on a value that wants a gradient.
+func (v Var) NeedsGrad() bool { return v.tp.nodes[v.id].needs }
+
+// Grad returns the gradient accumulated for v by Backward, or nil if none
+// reached it. It aliases tape memory.
+func (tp *Tape) Grad(v Var) *tensor.Dense {
+	tp.check(v)
+	return tp.nodes[v.id].grad
+}
+
+func (tp *Tape) gradOf(id int32) *tensor.Dense {
+	n := &tp.nodes[id]
+	if n.grad == nil {
+		n.grad = tp.getZero(n.val.Rows, n.val.Cols)
+	}
+	return n.grad
+}
+
+// Seed adds g to the cotangent of v before Backward; g must have v's length.
+func (tp *Tape) Seed(v Var, g []float64) {
+	tp.check(v)
+	gr := tp.gradOf(v.id)
+	if len(g) != len(gr.Data) {
+		panic(fmt.Sprintf("ad: Seed: cotangent of length %d for a %s value", len(g), gr.Shape()))
+	}
+	for i, x := range g {
+		gr.Data[i] += x
+	}
+}
+
+// SeedScalar adds s to every element of v's cotangent (s=1 on a 1x1 loss).
+func (tp *Tape) SeedScalar(v Var, s float64) {
+	tp.check(v)
+	gr := tp.gradOf(v.id)
+	for i := range gr.Data {
+		gr.Data[i] += s
+	}
+}
+
+// Backward seeds the 1x1 loss with 1 (if it is valid) and propagates
+// cotangents from the last recorded node back to the first, then adds the
+// gradients of all bound Params into their Grad fields. Cotangents seeded with
+// Seed take part. Call it once per recording.
+func (tp *Tape) Backward(loss Var) {
+	if loss.Valid() {
+		tp.check(loss)
+		if loss.Rows() != 1 || loss.Cols() != 1 {
+			panic(fmt.Sprintf("ad: Backward: loss must be 1x1, got %s (seed non-scalar outputs with Seed)", loss.Value().Shape()))
+		}
+		tp.SeedScalar(loss, 1)
+	}
+	for i := len(tp.nodes) - 1; i >= 0; i-- {
+		n := &tp.nodes[i]
+		if n.grad == nil || !n.needs || n.op == opLeaf {
+			continue
+		}
+		tp.backward(int32(i))
+	}
+	for _, p := range tp.params {
+		if g := tp.nodes[p.id].grad; g != nil {
+			if p.Grad == nil {
+				p.Grad = tensor.New(p.Value.Rows, p.Value.Cols)
+			}
+			tensor.Add(p.Grad.Data, p.Grad.Data, g.Data)
+		}
+	}
+}
+
+// SetTangent sets the tangent (direction) of leaf v for JVP. t must have v's
+// shape; it may itself be any recorded Var, which makes JVPs nestable and
+// differentiable by Backward.
+func (tp *Tape) SetTangent(v, t Var) {
+	tp.check(v, t)
+	if !v.Value().SameShape(t.Value()) {
+		panic(fmt.Sprintf("ad: SetTangent: tangent %s for a %s value", t.Value().Shape(), v.Value().Shape()))
+	}
+	tp.growTangents()
+	tp.tangents[v.id] = t.id
+}
+
+// Tangent returns the tangent computed by JVP for v, and false if v does not
+// depend on any value with a tangent.
+func (tp *Tape) Tangent(v Var) (Var, bool) {
+	tp.check(v)
+	if int(v.id) >= len(tp.tangents) || tp.tangents[v.id] < 0 {
+		return Var{}, false
+	}
+	return Var{tp, tp.tangents[v.id]}, true
+}
+
+func (tp *Tape) growTangents() {
+	for len(tp.tangents) < len(tp.nodes) {
+		tp.tangents = append(tp.tangents, -1)
+	}
+}
+
+// JVP propagates tangents forward through the nodes recorded at positions
+// [from, Len()) (forward mode), starting from the tangents given with
+// SetTangent. Tangents are computed by recording ordinary operations on the
+// tape, so a JVP can be differentiated by Backward (reverse over forward) or
+// fed to another JVP (higher derivatives).
+func (tp *Tape) JVP(from int) {
+	end := len(tp.nodes)
+	for i := from; i < end; i++ {
+		tp.growTangents()
+		if tp.tangents[i] >= 0 || tp.nodes[i].op == opLeaf {
+			continue
+		}
+		if t, ok := tp.jvp(int32(i)); ok {
+			tp.growTangents()
+			tp.tangents[i] = t.id
+		}
+	}
+	tp.growTangents()
+}

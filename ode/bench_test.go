@@ -1,0 +1,133 @@
+package ode
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/tensor"
+)
+
+func spiralSaves() []float64 {
+	s := make([]float64, 30)
+	for i := range s {
+		s[i] = 1.5 * float64(i) / 29
+	}
+	return s
+}
+
+// BenchmarkSpiralGradient: one forward solve plus the discrete adjoint of the
+// spiral model (x -> x^3 -> Dense(2,50,tanh) -> Dense(50,2)), 30 saves on
+// [0, 1.5], Tsit5, rtol = atol = 1e-6, fixed random weights. us/NFE divides
+// the whole time by the forward NFE.
+func BenchmarkSpiralGradient(b *testing.B) {
+	f, params := spiralModel(1999)
+	p := Problem{F: f, Z0: tensor.FromSlice(1, 2, []float64{2, 0}), T0: 0, T1: 1.5}
+	opts := &Options{RTol: 1e-6, ATol: 1e-6, SaveAt: spiralSaves(), Adjoint: true}
+	dz := make([]*tensor.Dense, 30)
+	for i := range dz {
+		dz[i] = tensor.FromSlice(1, 2, []float64{1, -1})
+	}
+	nfe := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		sol, err := Solve(context.Background(), p, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := sol.Backward(context.Background(), dz, Regularization{Error: 1, Stiffness: 1}); err != nil {
+			b.Fatal(err)
+		}
+		nfe += sol.NFE
+	}
+	zeroGrads(params)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e3/float64(nfe), "us/NFE")
+	b.ReportMetric(float64(nfe)/float64(b.N), "NFE")
+}
+
+func mnistSetup() (Problem, []*ad.Param) {
+	f, params := mnistModel(1999, 784, 100)
+	rng := rand.New(rand.NewPCG(1, 1))
+	z0 := tensor.New(512, 784)
+	for i := range z0.Data {
+		z0.Data[i] = rng.Float64()
+	}
+	// Scale the weights to a typical initialisation (Glorot-like).
+	for _, p := range params {
+		tensor.Scale(p.Value.Data, 0.1/0.3, p.Value.Data)
+	}
+	return Problem{F: f, Z0: z0, T0: 0, T1: 1}, params
+}
+
+// BenchmarkMNISTSolveForward: the MNIST neural ODE of the paper (batch 512,
+// Tsit5, 1.4e-8, random initial weights), forward solve only.
+func BenchmarkMNISTSolveForward(b *testing.B) {
+	p, _ := mnistSetup()
+	opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8}
+	nfe := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		sol, err := Solve(context.Background(), p, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		nfe += sol.NFE
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(nfe), "ms/NFE")
+	b.ReportMetric(float64(nfe)/float64(b.N), "NFE")
+}
+
+// BenchmarkMNISTSolveGradient: forward solve plus discrete adjoint (with both
+// regularizers) of the MNIST neural ODE; ms/NFE divides by the forward NFE.
+func BenchmarkMNISTSolveGradient(b *testing.B) {
+	p, params := mnistSetup()
+	opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8, Adjoint: true}
+	dz := []*tensor.Dense{tensor.New(512, 784)}
+	dz[0].Fill(1e-3)
+	nfe := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		sol, err := Solve(context.Background(), p, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := sol.Backward(context.Background(), dz, Regularization{Error: 1, Stiffness: 1}); err != nil {
+			b.Fatal(err)
+		}
+		nfe += sol.NFE
+	}
+	zeroGrads(params)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(nfe), "ms/NFE")
+	b.ReportMetric(float64(nfe)/float64(b.N), "NFE")
+}
+
+// BenchmarkStepStatistics times one recorded Tsit5 step of the MNIST
+// dynamics with the error estimate only (what any adaptive solver computes)
+// and with the white-box statistics (error and stiffness estimates), on the
+// same state and step size: the ratio is the cost of the statistics.
+func BenchmarkStepStatistics(b *testing.B) {
+	p, _ := mnistSetup()
+	o, err := (&Options{}).withDefaults(&p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name  string
+		stats bool
+	}{{"error-only", false}, {"whitebox", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			s := newStepper(&p, &o)
+			var sv stageVars
+			b.ReportAllocs()
+			for b.Loop() {
+				s.tp.Reset()
+				u := s.tp.Const(p.Z0)
+				s.record(0, 0.01, u, ad.Var{}, &sv, true, c.stats)
+				if c.stats {
+					s.sol.Steps = append(s.sol.Steps[:0], StepStat{ErrorEstimate: sv.e.Scalar(), StiffnessEstimate: sv.s.Scalar()})
+				}
+			}
+		})
+	}
+}

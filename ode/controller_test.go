@@ -1,0 +1,158 @@
+package ode
+
+import (
+	"math"
+	"testing"
+)
+
+func ctlClose(got, want float64) bool {
+	return math.Abs(got-want) <= 1e-12*math.Abs(want)
+}
+
+func TestControllerDefaults(t *testing.T) {
+	c := DefaultPI(5)
+	if c.Beta1 != 0.14 || c.Beta2 != 0.08 || c.Gamma != 0.9 || c.Qmin != 0.2 || c.Qmax != 10 || c.QoldInit != 1e-4 {
+		t.Errorf("DefaultPI(5) = %+v", *c)
+	}
+	c3 := DefaultPI(3)
+	if !ctlClose(c3.Beta1, 7.0/30) || !ctlClose(c3.Beta2, 2.0/15) {
+		t.Errorf("DefaultPI(3) betas %g %g", c3.Beta1, c3.Beta2)
+	}
+	s := DefaultSDEPI()
+	if !ctlClose(s.Beta1, 7.0/15) || !ctlClose(s.Beta2, 4.0/15) || s.Gamma != 0.9 || s.Qmin != 0.2 || s.Qmax != 1.125 || s.QoldInit != 1e-4 {
+		t.Errorf("DefaultSDEPI() = %+v", *s)
+	}
+	// Zero fields mean the defaults for the order (5 if Order is zero).
+	if d := (&PIController{}).WithDefaults(); d != *DefaultPI(5) {
+		t.Errorf("zero value with defaults %+v, want %+v", d, *DefaultPI(5))
+	}
+	if d := (&PIController{Order: 3, Qmax: 2}).WithDefaults(); d.Beta1 != c3.Beta1 || d.Beta2 != c3.Beta2 || d.Qmax != 2 || d.Gamma != 0.9 {
+		t.Errorf("partial config with defaults %+v", d)
+	}
+}
+
+// Expected numbers below were computed by hand from the formulas in the PIController doc, e.g.
+// 0.5^0.14 = exp(0.14 ln 0.5) = 0.9075191553, (1e-4)^0.08 = 0.4786300923,
+// q = 0.9075191553 / 0.4786300923 / 0.9 = 2.1067513999.
+func TestControllerSequence(t *testing.T) {
+	c := DefaultPI(5)
+	if c.Qold() != 1e-4 {
+		t.Fatalf("initial qold %g", c.Qold())
+	}
+	steps := []struct {
+		h, eest   float64
+		accept    bool
+		hNew      float64
+		qoldAfter float64
+	}{
+		// First step, qold = 1e-4: q = 2.1067513999 (cautious), h/q.
+		{0.1, 0.5, true, 0.04746644526085287, 0.5},
+		// qold = 0.5: q = 0.2^0.14 / 0.5^0.08 / 0.9 = 0.9375276599.
+		{0.1, 0.2, true, 0.10666351967315253, 0.2},
+		// Reject: q11/gamma = 4^0.14/0.9 = 1.3491054271 < 5; qold unchanged.
+		{0.1, 4, false, 0.07412319155408158, 0.2},
+		// Reject with a huge error: 1e6^0.14/0.9 = 7.687 > 1/qmin = 5, so h/5.
+		{0.1, 1e6, false, 0.02, 0.2},
+		// Tiny error: q = 1e-12^0.14 / 0.2^0.08 / 0.9 < 1/qmax, so 10h.
+		{0.1, 1e-12, true, 1.0, 1e-4},
+		// EEst = 0: q = 1/qmax, qold = max(0, qoldinit).
+		{0.3, 0, true, 3, 1e-4},
+		// EEst = 1 exactly is accepted: q = 1 / 1e-4^0.08 / 0.9 = 2.3214 .
+		{0.1, 1, true, 0.1 / (1 / math.Pow(1e-4, 0.08) / 0.9), 1},
+	}
+	for i, s := range steps {
+		acc, hNew := c.Decide(s.h, s.eest)
+		if acc != s.accept || !ctlClose(hNew, s.hNew) || !ctlClose(c.Qold(), s.qoldAfter) {
+			t.Errorf("step %d (h=%g, EEst=%g): accept %v hNew %.17g qold %g, want %v %.17g %g",
+				i, s.h, s.eest, acc, hNew, c.Qold(), s.accept, s.hNew, s.qoldAfter)
+		}
+	}
+	// The hand value of the third-to-last case's quotient.
+	if q := math.Pow(1e-12, 0.14) / math.Pow(0.2, 0.08) / 0.9; q >= 0.1 {
+		t.Errorf("case assumption broken: q = %g", q)
+	}
+}
+
+func TestControllerBackwardAndInvalid(t *testing.T) {
+	c := DefaultPI(5)
+	acc, hNew := c.Decide(-0.1, 0.5)
+	if !acc || !ctlClose(hNew, -0.04746644526085287) {
+		t.Errorf("backward step: %v %g", acc, hNew)
+	}
+	acc, hNew = c.Decide(-0.1, 3)
+	if acc || hNew >= 0 || hNew < -0.1 {
+		t.Errorf("backward reject: %v %g", acc, hNew)
+	}
+	for _, e := range []float64{math.NaN(), -1} {
+		q := c.Qold()
+		acc, hNew = c.Decide(0.1, e)
+		if acc || !ctlClose(hNew, 0.02) || c.Qold() != q {
+			t.Errorf("EEst %g: %v %g qold %g", e, acc, hNew, c.Qold())
+		}
+	}
+	acc, hNew = c.Decide(0.1, math.Inf(1))
+	if acc || !ctlClose(hNew, 0.02) {
+		t.Errorf("EEst +Inf: %v %g", acc, hNew)
+	}
+}
+
+func TestControllerReset(t *testing.T) {
+	c := DefaultPI(5)
+	c.Decide(0.1, 0.5)
+	if c.Qold() != 0.5 {
+		t.Fatalf("qold %g", c.Qold())
+	}
+	c.Reset()
+	if c.Qold() != 1e-4 {
+		t.Errorf("after Reset qold %g", c.Qold())
+	}
+	_, h := c.Decide(0.1, 0.5)
+	if !ctlClose(h, 0.04746644526085287) {
+		t.Errorf("after Reset first step %g", h)
+	}
+	// A zero-value controller behaves as DefaultPI(5).
+	var z PIController
+	_, hz := z.Decide(0.1, 0.5)
+	if hz != h {
+		t.Errorf("zero-value controller %g, DefaultPI(5) %g", hz, h)
+	}
+}
+
+func TestControllerSDE(t *testing.T) {
+	c := DefaultSDEPI()
+	steps := []struct {
+		h, eest float64
+		accept  bool
+		hNew    float64
+	}{
+		// 0.5^(7/15) / 1e-4^(4/15) / 0.9 = 9.374 > 5: shrink by qmin.
+		{0.2, 0.5, true, 0.04},
+		// qold = 0.5: 0.01^(7/15) / 0.5^(4/15) / 0.9 = 0.1558 < 8/9: grow by 9/8.
+		{0.2, 0.01, true, 0.225},
+		// qold = 0.01: 0.5^(7/15) / 0.01^(4/15) / 0.9 = 2.745428636.
+		{0.2, 0.5, true, 0.07284836960465822},
+		// Reject: 2^(7/15) / 0.9 = 1.535458755.
+		{0.2, 2, false, 0.13025423136963404},
+	}
+	for i, s := range steps {
+		acc, hNew := c.Decide(s.h, s.eest)
+		if acc != s.accept || !ctlClose(hNew, s.hNew) {
+			t.Errorf("SDE step %d: %v %.17g, want %v %.17g", i, acc, hNew, s.accept, s.hNew)
+		}
+	}
+}
+
+func TestControllerDecideNoAlloc(t *testing.T) {
+	c := DefaultPI(5)
+	if n := testing.AllocsPerRun(100, func() { c.Decide(0.1, 0.7) }); n != 0 {
+		t.Errorf("Decide allocates %g times", n)
+	}
+}
+
+func BenchmarkPIControllerDecide(b *testing.B) {
+	c := DefaultPI(5)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Decide(0.1, 0.7)
+	}
+}

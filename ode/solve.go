@@ -1,0 +1,498 @@
+package ode
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/tensor"
+)
+
+// Func is the dynamics dz/dt = f(t, z). It records its computation on z's
+// tape with the ops of package ad, binding its parameters with
+// z.Tape().Param, and returns a value of z's shape. A Func written this way
+// gets exact gradients from the discrete adjoint; Plain wraps a plain Go
+// function for forward-only solves.
+type Func func(t float64, z ad.Var) ad.Var
+
+// Plain adapts a plain Go function f(t, z, dz) (writing dz/dt into dz) to a
+// Func for forward-only solves: no gradient flows through it.
+func Plain(f func(t float64, z, dz []float64)) Func {
+	return func(t float64, z ad.Var) ad.Var {
+		return ad.Apply(z, z.Rows(), z.Cols(), func(dst, src *tensor.Dense) { f(t, src.Data, dst.Data) })
+	}
+}
+
+// Problem is an initial value problem on [T0, T1] with a batched state: Z0
+// is batch x features and one adaptive solve covers the whole batch (norms are
+// RMS over all elements).
+type Problem struct {
+	F      Func
+	Z0     *tensor.Dense
+	T0, T1 float64
+}
+
+// Options configure a solve. The zero value (or a nil *Options) means Tsit5
+// at rtol = atol = 1e-6 saving only the final state.
+type Options struct {
+	// Method is the Runge-Kutta tableau. Default Tsit5.
+	Method *Tableau
+	// RTol and ATol are the relative and absolute tolerances. Default 1e-6
+	// each; when set they must be positive and finite.
+	RTol, ATol float64
+	// SaveAt are the times, ascending within [T0, T1], at which the
+	// solution is returned, computed by dense output without forcing steps
+	// onto them (for a method without dense output they are stepped on).
+	// Empty: only the final state at T1.
+	SaveAt []float64
+	// TStops are times the solver must step on exactly, ascending, inside
+	// (T0, T1).
+	TStops []float64
+	// Dt is the initial step size, or the step size of a fixed-step method
+	// (required there). Default for adaptive methods: Hairer's algorithm.
+	Dt float64
+	// DtMin is the smallest step size allowed before failing with
+	// ErrStepSizeUnderflow. Default: 1e-14 * max(1, |t|).
+	DtMin float64
+	// DtMax bounds the step size. Default: T1 - T0.
+	DtMax float64
+	// MaxSteps bounds attempted steps (accepted plus rejected). Default 100000.
+	MaxSteps int
+	// Controller is the step-size controller. Default DefaultPI(Method.Order).
+	Controller *PIController
+	// Adjoint keeps the per-step checkpoints that Solution.Backward needs:
+	// the state at the start of every accepted step.
+	Adjoint bool
+}
+
+// StepStat is the white-box record of one attempted step.
+type StepStat struct {
+	// T is the start of the step and H its size.
+	T, H float64
+	// Accepted reports whether the controller accepted the step.
+	Accepted bool
+	// ErrorEstimate is EEst = RMS(utilde/(atol + max(|u_n|,|u_{n+1}|)*rtol))
+	// with utilde = h*sum_i btilde_i k_i (0 for methods without an embedded
+	// pair).
+	ErrorEstimate float64
+	// StiffnessEstimate is RMS(k_j - k_i)/RMS(g_j - g_i)/StabilityScale for
+	// the tableau's stiffness stage pair (0 without one, or when the
+	// denominator is 0).
+	StiffnessEstimate float64
+}
+
+// Solution is the result of a solve with its statistics.
+type Solution struct {
+	// T and Z are the save times and the states there.
+	T []float64
+	Z []*tensor.Dense
+	// Steps records every attempted step in order.
+	Steps []StepStat
+	// NFE counts evaluations of the dynamics, the seed's way: the initial
+	// step heuristic (2), the first FSAL stage (1), and every stage of every
+	// attempted step.
+	NFE int
+	// Accepted and Rejected count steps.
+	Accepted, Rejected int
+	// BackwardNFE counts evaluations made by Backward (recomputing each
+	// accepted step from its checkpoint).
+	BackwardNFE int
+
+	prob   Problem
+	opts   Options
+	ckpts  []*tensor.Dense // state at the start of each accepted step
+	ckT    []float64
+	ckH    []float64
+	ckEnd  []float64
+	saveIn [][2]int // per accepted step: saves with index in [lo, hi) lie in (t, t+h]
+	save0  int      // saves at T0 (before any step): indices [0, save0)
+}
+
+func (o *Options) withDefaults(p *Problem) (Options, error) {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.Method == nil {
+		r.Method = Tsit5()
+	}
+	for name, v := range map[string]float64{"RTol": r.RTol, "ATol": r.ATol} {
+		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			return r, invalid("%s = %v; tolerances must be positive and finite (leave 0 for the default 1e-6)", name, v)
+		}
+	}
+	if r.RTol == 0 {
+		r.RTol = 1e-6
+	}
+	if r.ATol == 0 {
+		r.ATol = 1e-6
+	}
+	if r.MaxSteps == 0 {
+		r.MaxSteps = 100000
+	}
+	if r.MaxSteps < 0 {
+		return r, invalid("MaxSteps = %d must be positive", r.MaxSteps)
+	}
+	span := p.T1 - p.T0
+	if r.DtMax == 0 {
+		r.DtMax = span
+	}
+	if r.Dt < 0 || r.DtMin < 0 || r.DtMax < 0 || math.IsNaN(r.Dt+r.DtMin+r.DtMax) {
+		return r, invalid("Dt, DtMin and DtMax must be non-negative (Dt=%v DtMin=%v DtMax=%v)", r.Dt, r.DtMin, r.DtMax)
+	}
+	if !r.Method.HasErrorEstimate() && r.Dt == 0 {
+		return r, invalid("method %s has no error estimate: set Options.Dt to its fixed step size", r.Method.Name)
+	}
+	if r.Controller == nil {
+		r.Controller = DefaultPI(r.Method.Order)
+	} else {
+		c := r.Controller.WithDefaults()
+		r.Controller = &c
+	}
+	r.Controller.Reset()
+	return r, nil
+}
+
+func (p *Problem) validate() error {
+	if p.F == nil {
+		return invalid("Problem.F is nil")
+	}
+	if p.Z0 == nil || p.Z0.Len() == 0 {
+		return invalid("Problem.Z0 is empty; give the initial state as a batch x features matrix")
+	}
+	if !tensor.AllFinite(p.Z0.Data) {
+		return invalid("Problem.Z0 has NaN or infinite entries")
+	}
+	if math.IsNaN(p.T0) || math.IsNaN(p.T1) || math.IsInf(p.T0, 0) || math.IsInf(p.T1, 0) {
+		return invalid("time span [%v, %v] must be finite", p.T0, p.T1)
+	}
+	if !(p.T1 > p.T0) {
+		return invalid("time span [%v, %v] is empty or reversed; T1 must be greater than T0", p.T0, p.T1)
+	}
+	return nil
+}
+
+func checkTimes(name string, ts []float64, lo, hi float64, openLo bool) error {
+	for i, t := range ts {
+		if math.IsNaN(t) || t < lo || t > hi || (openLo && t == lo) {
+			return invalid("%s[%d] = %v lies outside the span [%v, %v]", name, i, t, lo, hi)
+		}
+		if i > 0 && t <= ts[i-1] {
+			return invalid("%s must be strictly ascending: %s[%d] = %v follows %v", name, name, i, t, ts[i-1])
+		}
+	}
+	return nil
+}
+
+// Solve integrates the problem. It checks ctx once per step. Every solve
+// records its statistics (Solution.Steps, NFE) at no extra cost.
+func Solve(ctx context.Context, p Problem, opts *Options) (*Solution, error) {
+	if err := p.validate(); err != nil {
+		return nil, err
+	}
+	o, err := opts.withDefaults(&p)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.Method.Validate(); err != nil {
+		return nil, invalid("method: %v", err)
+	}
+	if err := checkTimes("SaveAt", o.SaveAt, p.T0, p.T1, false); err != nil {
+		return nil, err
+	}
+	if err := checkTimes("TStops", o.TStops, p.T0, p.T1, true); err != nil {
+		return nil, err
+	}
+	s := newStepper(&p, &o)
+	return s.run(ctx)
+}
+
+// stepper is the per-solve workspace.
+type stepper struct {
+	p    *Problem
+	o    *Options
+	tab  *Tableau
+	tp   *ad.Tape
+	sol  *Solution
+	nfe  *int
+	u    *tensor.Dense // current state
+	k1   *tensor.Dense // FSAL derivative at (t, u)
+	hasK bool
+	dw   []float64 // dense-output weights
+	// per-step scratch
+	coef  []float64
+	vars  []ad.Var
+	stops []float64
+}
+
+func newStepper(p *Problem, o *Options) *stepper {
+	s := &stepper{p: p, o: o, tab: o.Method, tp: ad.NewTape()}
+	s.sol = &Solution{prob: *p, opts: *o}
+	s.nfe = &s.sol.NFE
+	s.u = p.Z0.Clone()
+	s.k1 = tensor.New(p.Z0.Rows, p.Z0.Cols)
+	s.dw = make([]float64, o.Method.Stages)
+	s.stops = append(s.stops, o.TStops...)
+	if !o.Method.HasDenseOutput() {
+		s.stops = mergeSorted(s.stops, o.SaveAt, p.T0)
+	}
+	return s
+}
+
+func mergeSorted(a, b []float64, t0 float64) []float64 {
+	out := slices.Clone(a)
+	for _, t := range b {
+		if t > t0 {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// stageVars are the Vars of one recorded step.
+type stageVars struct {
+	k, g []ad.Var
+	u1   ad.Var
+	e, s ad.Var // error and stiffness estimates (1x1), invalid if not recorded
+}
+
+// eval records f(t, z) and counts it.
+func (s *stepper) eval(t float64, z ad.Var) ad.Var {
+	*s.nfe++
+	out := s.p.F(t, z)
+	if !out.Valid() || out.Rows() != z.Rows() || out.Cols() != z.Cols() {
+		shape := "an invalid Var"
+		if out.Valid() {
+			shape = out.Value().Shape()
+		}
+		panic(fmt.Sprintf("ode: dynamics returned %s for a %s state", shape, z.Value().Shape()))
+	}
+	return out
+}
+
+// record records one step of size h from (t, u) on the tape. k1, when
+// valid, is the known derivative at (t, u) (FSAL); otherwise it is evaluated.
+func (s *stepper) record(t, h float64, u, k1 ad.Var, sv *stageVars, wantE, wantS bool) {
+	tab := s.tab
+	ns := tab.Stages
+	sv.k = sv.k[:0]
+	sv.g = sv.g[:0]
+	if !k1.Valid() {
+		k1 = s.eval(t, u)
+	}
+	sv.k = append(sv.k, k1)
+	sv.g = append(sv.g, u)
+	for i := 1; i < ns; i++ {
+		s.coef = append(s.coef[:0], 1)
+		s.vars = append(s.vars[:0], u)
+		for j := 0; j < i; j++ {
+			if a := tab.A[i][j]; a != 0 {
+				s.coef = append(s.coef, h*a)
+				s.vars = append(s.vars, sv.k[j])
+			}
+		}
+		g := ad.LinComb(s.coef, s.vars)
+		sv.g = append(sv.g, g)
+		sv.k = append(sv.k, s.eval(t+tab.C[i]*h, g))
+	}
+	if tab.FSAL {
+		sv.u1 = sv.g[ns-1]
+	} else {
+		sv.u1 = s.combine(u, h, tab.B, sv.k)
+	}
+	sv.e, sv.s = ad.Var{}, ad.Var{}
+	if wantE && tab.HasErrorEstimate() {
+		s.coef = s.coef[:0]
+		s.vars = s.vars[:0]
+		for i, bt := range tab.Btilde {
+			if bt != 0 {
+				s.coef = append(s.coef, h*bt)
+				s.vars = append(s.vars, sv.k[i])
+			}
+		}
+		ut := ad.LinComb(s.coef, s.vars)
+		sc := ad.AddScalar(ad.Scale(ad.Max(ad.Abs(u), ad.Abs(sv.u1)), s.o.RTol), s.o.ATol)
+		sv.e = ad.RMS(ad.Div(ut, sc))
+	}
+	if wantS && tab.HasStiffnessEstimate() {
+		i, j := tab.StiffnessStages[0], tab.StiffnessStages[1]
+		den := ad.RMS(ad.Sub(sv.g[j], sv.g[i]))
+		if d := den.Scalar(); d != 0 && !math.IsNaN(d) {
+			num := ad.RMS(ad.Sub(sv.k[j], sv.k[i]))
+			sv.s = ad.Scale(ad.Div(num, den), 1/tab.StabilityScale)
+		}
+	}
+}
+
+// combine records u + h*sum_i w_i k_i.
+func (s *stepper) combine(u ad.Var, h float64, w []float64, k []ad.Var) ad.Var {
+	s.coef = append(s.coef[:0], 1)
+	s.vars = append(s.vars[:0], u)
+	for i, wi := range w {
+		if wi != 0 {
+			s.coef = append(s.coef, h*wi)
+			s.vars = append(s.vars, k[i])
+		}
+	}
+	return ad.LinComb(s.coef, s.vars)
+}
+
+// dense records the dense output at t + theta*h of a recorded step.
+func (s *stepper) dense(u ad.Var, h, theta float64, sv *stageVars) ad.Var {
+	if theta == 1 {
+		return sv.u1
+	}
+	s.tab.DenseWeights(theta, s.dw)
+	return s.combine(u, h, s.dw, sv.k)
+}
+
+func (s *stepper) initialStep() float64 {
+	o, p := s.o, s.p
+	if o.Dt > 0 {
+		return math.Min(o.Dt, o.DtMax)
+	}
+	tp := ad.NewTape()
+	z := tensor.New(p.Z0.Rows, p.Z0.Cols)
+	f := func(t float64, u, du []float64) {
+		tp.Reset()
+		copy(z.Data, u)
+		out := s.p.F(t, tp.Const(z))
+		copy(du, out.Value().Data)
+	}
+	h, nfe := InitialStep(f, p.Z0.Data, p.T0, 1, float64(s.tab.Order), o.ATol, o.RTol, o.DtMax, nil)
+	s.sol.NFE += nfe
+	return h
+}
+
+func (s *stepper) run(ctx context.Context) (*Solution, error) {
+	p, o, sol, tp := s.p, s.o, s.sol, s.tp
+	fixed := !s.tab.HasErrorEstimate()
+	// Saves at T0.
+	si := 0
+	for si < len(o.SaveAt) && o.SaveAt[si] == p.T0 {
+		sol.T = append(sol.T, p.T0)
+		sol.Z = append(sol.Z, p.Z0.Clone())
+		si++
+	}
+	sol.save0 = si
+	h := s.initialStep()
+	if math.IsNaN(h) || h <= 0 {
+		return sol, &SolveError{Kind: ErrNonFinite, T: p.T0, H: h, Hint: "the initial step heuristic failed; check that the dynamics are finite at T0 or set Options.Dt"}
+	}
+	t := p.T0
+	stop := 0
+	nonFinite := 0
+	lastNonFinite := false
+	var sv stageVars
+	for t < p.T1 {
+		if err := ctx.Err(); err != nil {
+			return sol, err
+		}
+		if sol.Accepted+sol.Rejected >= o.MaxSteps {
+			return sol, &SolveError{Kind: ErrMaxSteps, T: t, H: h, Hint: fmt.Sprintf("%d steps attempted; raise Options.MaxSteps or loosen the tolerances (the problem may be stiff)", o.MaxSteps)}
+		}
+		// Land on stops and on T1.
+		for stop < len(s.stops) && s.stops[stop] <= t {
+			stop++
+		}
+		next := p.T1
+		if stop < len(s.stops) {
+			next = s.stops[stop]
+		}
+		if t+h >= next || next-(t+h) < 1e-12*math.Max(1, math.Abs(next)) {
+			h = next - t
+		}
+		dtmin := o.DtMin
+		if dtmin == 0 {
+			dtmin = 1e-14 * math.Max(1, math.Abs(t))
+		}
+		if h < dtmin && next-t > h {
+			if lastNonFinite {
+				return sol, &SolveError{Kind: ErrNonFinite, T: t, H: h, Hint: "the dynamics return NaN or infinite values just after this time, however small the step; check the dynamics there"}
+			}
+			return sol, &SolveError{Kind: ErrStepSizeUnderflow, T: t, H: h, Hint: "the error estimate stays above tolerance as the step shrinks; the problem may be stiff or singular here: loosen the tolerances or check the dynamics"}
+		}
+		tp.Reset()
+		u := tp.Const(s.u)
+		k1 := ad.Var{}
+		if s.hasK {
+			k1 = tp.Const(s.k1)
+		}
+		s.record(t, h, u, k1, &sv, true, true)
+		eest := 0.0
+		if sv.e.Valid() {
+			eest = sv.e.Scalar()
+		}
+		stiff := 0.0
+		if sv.s.Valid() {
+			stiff = sv.s.Scalar()
+		}
+		finite := !math.IsNaN(eest) && !math.IsInf(eest, 0) && tensor.AllFinite(sv.u1.Value().Data)
+		var accept bool
+		var hNew float64
+		lastNonFinite = !finite
+		switch {
+		case !finite:
+			nonFinite++
+			if fixed || nonFinite > 5 {
+				return sol, &SolveError{Kind: ErrNonFinite, T: t, H: h, Hint: "the state or its derivative became NaN or infinite; check the dynamics and the initial state, or lower the step size"}
+			}
+			accept, hNew = false, h*s.o.Controller.WithDefaults().Qmin
+		case fixed:
+			accept, hNew = true, o.Dt
+		default:
+			accept, hNew = o.Controller.Decide(h, eest)
+		}
+		sol.Steps = append(sol.Steps, StepStat{T: t, H: h, Accepted: accept, ErrorEstimate: eest, StiffnessEstimate: stiff})
+		if !accept {
+			sol.Rejected++
+			h = hNew
+			continue
+		}
+		nonFinite = 0
+		sol.Accepted++
+		tEnd := t + h
+		if h == next-t {
+			tEnd = next
+		}
+		if o.Adjoint {
+			sol.ckpts = append(sol.ckpts, s.u.Clone())
+			sol.ckT = append(sol.ckT, t)
+			sol.ckH = append(sol.ckH, h)
+			sol.ckEnd = append(sol.ckEnd, tEnd)
+		}
+		lo := si
+		for si < len(o.SaveAt) && o.SaveAt[si] <= tEnd {
+			theta := (o.SaveAt[si] - t) / h
+			if o.SaveAt[si] == tEnd {
+				theta = 1
+			}
+			z := s.dense(u, h, theta, &sv)
+			sol.T = append(sol.T, o.SaveAt[si])
+			sol.Z = append(sol.Z, z.Value().Clone())
+			si++
+		}
+		if o.Adjoint {
+			sol.saveIn = append(sol.saveIn, [2]int{lo, si})
+		}
+		s.u.CopyFrom(sv.u1.Value())
+		if s.tab.FSAL {
+			s.k1.CopyFrom(sv.k[s.tab.Stages-1].Value())
+			s.hasK = true
+		}
+		t = tEnd
+		h = math.Min(hNew, o.DtMax)
+	}
+	if len(o.SaveAt) == 0 {
+		sol.T = append(sol.T, p.T1)
+		sol.Z = append(sol.Z, s.u.Clone())
+		if o.Adjoint && len(sol.saveIn) > 0 {
+			last := len(sol.saveIn) - 1
+			sol.saveIn[last] = [2]int{0, 1}
+		}
+	}
+	return sol, nil
+}

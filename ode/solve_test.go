@@ -1,0 +1,570 @@
+package ode
+
+import (
+	"context"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/tensor"
+)
+
+// scalarProblem wraps y' = f(t, y) on a 1x1 state.
+func scalarProblem(f func(t, y float64) float64, y0, t1 float64) Problem {
+	return Problem{
+		F: Plain(func(t float64, z, dz []float64) { dz[0] = f(t, z[0]) }),
+		Z0: tensor.FromSlice(1, 1, []float64{y0}), T0: 0, T1: t1,
+	}
+}
+
+// DETEST class A (Hull, Enright, Fellen and Sedgwick 1972), t in [0, 20].
+var detestA = []struct {
+	name  string
+	f     func(t, y float64) float64
+	exact func(t float64) float64
+}{
+	{"A1", func(t, y float64) float64 { return -y }, func(t float64) float64 { return math.Exp(-t) }},
+	{"A2", func(t, y float64) float64 { return -y * y * y / 2 }, func(t float64) float64 { return 1 / math.Sqrt(t+1) }},
+	{"A3", func(t, y float64) float64 { return y * math.Cos(t) }, func(t float64) float64 { return math.Exp(math.Sin(t)) }},
+	{"A4", func(t, y float64) float64 { return y / 4 * (1 - y/20) }, func(t float64) float64 { return 20 / (1 + 19*math.Exp(-t/4)) }},
+}
+
+func TestDETESTClassA(t *testing.T) {
+	saves := make([]float64, 21)
+	for i := range saves {
+		saves[i] = float64(i)
+	}
+	for _, m := range []*Tableau{Tsit5(), DP5()} {
+		for _, pr := range detestA {
+			sol, err := Solve(context.Background(), scalarProblem(pr.f, 1, 20), &Options{Method: m, RTol: 1e-8, ATol: 1e-8, SaveAt: saves})
+			if err != nil {
+				t.Fatalf("%s %s: %v", m.Name, pr.name, err)
+			}
+			for i, ts := range sol.T {
+				want := pr.exact(ts)
+				tol := 10 * (1e-8 + 1e-8*math.Abs(want))
+				if got := sol.Z[i].Data[0]; math.Abs(got-want) > tol {
+					t.Errorf("%s %s: y(%v) = %.12g, exact %.12g, error %.2g > 10x tolerance %.2g", m.Name, pr.name, ts, got, want, math.Abs(got-want), tol)
+				}
+			}
+		}
+	}
+}
+
+func TestLogisticExact(t *testing.T) {
+	r, y0 := 3.0, 0.1
+	exact := func(t float64) float64 { return 1 / (1 + (1/y0-1)*math.Exp(-r*t)) }
+	sol, err := Solve(context.Background(), scalarProblem(func(t, y float64) float64 { return r * y * (1 - y) }, y0, 4),
+		&Options{RTol: 1e-10, ATol: 1e-10, SaveAt: []float64{0, 0.5, 1.3, 2.7, 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ts := range sol.T {
+		if e := math.Abs(sol.Z[i].Data[0] - exact(ts)); e > 1e-8 {
+			t.Errorf("logistic y(%v): error %.3g", ts, e)
+		}
+	}
+}
+
+// linearProblem is z' = z*M for a batch of states, with exact solution
+// z0*expm(M t), M = [[-0.1, 2], [-2, -0.1]]: a decaying rotation.
+func linearProblem(w *ad.Param) Problem {
+	return Problem{
+		F:  func(t float64, z ad.Var) ad.Var { return ad.MatMul(z, z.Tape().Param(w)) },
+		Z0: tensor.FromSlice(2, 2, []float64{2, 0, 0.5, -1}),
+		T0: 0, T1: 1.5,
+	}
+}
+
+func linearParam() *ad.Param {
+	w := ad.NewParam("M", 2, 2)
+	copy(w.Value.Data, []float64{-0.1, 2, -2, -0.1})
+	return w
+}
+
+func TestLinearExactAndDenseOutput(t *testing.T) {
+	w := linearParam()
+	saves := []float64{0, 0.13, 0.4, 0.77, 1.0, 1.21, 1.5}
+	for _, m := range []*Tableau{Tsit5(), DP5(), BS3()} {
+		sol, err := Solve(context.Background(), linearProblem(w), &Options{Method: m, RTol: 1e-9, ATol: 1e-9, SaveAt: saves})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Dense output must not force steps onto the save times.
+		plain, err := Solve(context.Background(), linearProblem(w), &Options{Method: m, RTol: 1e-9, ATol: 1e-9})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(plain.Steps) != len(sol.Steps) {
+			t.Errorf("%s: saving changed the step sequence (%d vs %d steps)", m.Name, len(sol.Steps), len(plain.Steps))
+		}
+		z0 := linearProblem(w).Z0
+		for i, ts := range sol.T {
+			// z(t) = z0 * e^{-0.1 t} [[cos 2t, sin 2t], [-sin 2t, cos 2t]]
+			c, s, d := math.Cos(2*ts), math.Sin(2*ts), math.Exp(-0.1*ts)
+			for r := 0; r < 2; r++ {
+				a, b := z0.At(r, 0), z0.At(r, 1)
+				want := []float64{d * (a*c - b*s), d * (a*s + b*c)}
+				for k := range want {
+					if e := math.Abs(sol.Z[i].At(r, k) - want[k]); e > 1e-7 {
+						t.Errorf("%s: z(%v)[%d,%d] error %.3g", m.Name, ts, r, k, e)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestStatisticsAndNFE(t *testing.T) {
+	w := linearParam()
+	sol, err := Solve(context.Background(), linearProblem(w), &Options{RTol: 1e-8, ATol: 1e-8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sol.Accepted+sol.Rejected != len(sol.Steps) {
+		t.Fatalf("accepted %d + rejected %d != %d steps", sol.Accepted, sol.Rejected, len(sol.Steps))
+	}
+	if want := 3 + 6*len(sol.Steps); sol.NFE != want {
+		t.Fatalf("NFE %d, want 3 + 6*%d = %d (the seed's count for Tsit5)", sol.NFE, len(sol.Steps), want)
+	}
+	tt := 0.0
+	for _, st := range sol.Steps {
+		if st.Accepted {
+			if st.T != tt {
+				t.Fatalf("accepted steps are not contiguous: step at %v, expected %v", st.T, tt)
+			}
+			tt += st.H
+			if st.ErrorEstimate > 1 {
+				t.Fatalf("accepted step with EEst %v > 1", st.ErrorEstimate)
+			}
+		} else if st.ErrorEstimate <= 1 {
+			t.Fatalf("rejected step with EEst %v <= 1", st.ErrorEstimate)
+		}
+		if st.StiffnessEstimate <= 0 {
+			t.Fatalf("Tsit5 step reports stiffness estimate %v", st.StiffnessEstimate)
+		}
+	}
+	if math.Abs(tt-1.5) > 1e-12 {
+		t.Fatalf("accepted steps end at %v, not 1.5", tt)
+	}
+	// For z' = zM the stiffness estimate approximates the spectral radius
+	// |lambda| = |-0.1 +- 2i| ~ 2.0025 divided by Tsit5's 3.5068.
+	st := sol.Steps[len(sol.Steps)/2].StiffnessEstimate
+	if math.Abs(st*3.5068-math.Hypot(0.1, 2)) > 0.05 {
+		t.Errorf("stiffness estimate %v * 3.5068 = %v, expected about %v", st, st*3.5068, math.Hypot(0.1, 2))
+	}
+}
+
+func TestRejectsBadInputBeforeWork(t *testing.T) {
+	calls := 0
+	f := Plain(func(t float64, z, dz []float64) { calls++; dz[0] = -z[0] })
+	good := Problem{F: f, Z0: tensor.FromSlice(1, 1, []float64{1}), T0: 0, T1: 1}
+	cases := map[string]struct {
+		p Problem
+		o *Options
+	}{
+		"negative rtol":   {good, &Options{RTol: -1}},
+		"NaN atol":        {good, &Options{ATol: math.NaN()}},
+		"empty span":      {Problem{F: f, Z0: good.Z0, T0: 1, T1: 1}, nil},
+		"reversed span":   {Problem{F: f, Z0: good.Z0, T0: 1, T1: 0}, nil},
+		"unsorted saves":  {good, &Options{SaveAt: []float64{0.5, 0.2}}},
+		"save outside":    {good, &Options{SaveAt: []float64{0.5, 2}}},
+		"tstop at t0":     {good, &Options{TStops: []float64{0}}},
+		"empty state":     {Problem{F: f, Z0: tensor.New(0, 0), T0: 0, T1: 1}, nil},
+		"NaN state":       {Problem{F: f, Z0: tensor.FromSlice(1, 1, []float64{math.NaN()}), T0: 0, T1: 1}, nil},
+		"fixed step no dt": {good, &Options{Method: RK4()}},
+	}
+	for name, c := range cases {
+		_, err := Solve(context.Background(), c.p, c.o)
+		if !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("%s: got %v, want ErrInvalidInput", name, err)
+		}
+	}
+	if calls != 0 {
+		t.Fatalf("dynamics were evaluated %d times for rejected inputs", calls)
+	}
+}
+
+func TestFailuresAreTypedAndPrompt(t *testing.T) {
+	// y' = y^2, y(0) = 1 blows up at t = 1.
+	blowup := scalarProblem(func(t, y float64) float64 { return y * y }, 1, 2)
+	_, err := Solve(context.Background(), blowup, nil)
+	var se *SolveError
+	if !errors.As(err, &se) || !(errors.Is(err, ErrStepSizeUnderflow) || errors.Is(err, ErrNonFinite) || errors.Is(err, ErrMaxSteps)) {
+		t.Fatalf("blow-up: got %v, want a typed failure", err)
+	}
+	if se.T > 1.001 || se.T < 0.99 {
+		t.Errorf("blow-up failure reported at t=%v, expected just before 1", se.T)
+	}
+	_, err = Solve(context.Background(), scalarProblem(func(t, y float64) float64 { return -y }, 1, 1000), &Options{MaxSteps: 5})
+	if !errors.Is(err, ErrMaxSteps) || !errors.As(err, &se) || se.H <= 0 {
+		t.Fatalf("step limit: got %v", err)
+	}
+	nan := scalarProblem(func(t, y float64) float64 {
+		if t > 0.5 {
+			return math.NaN()
+		}
+		return -y
+	}, 1, 1)
+	_, err = Solve(context.Background(), nan, nil)
+	if !errors.Is(err, ErrNonFinite) {
+		t.Fatalf("NaN dynamics: got %v, want ErrNonFinite", err)
+	}
+	_, err = Solve(context.Background(), nan, &Options{Method: RK4(), Dt: 0.1})
+	if !errors.Is(err, ErrNonFinite) {
+		t.Fatalf("NaN dynamics, fixed step: got %v, want ErrNonFinite", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Solve(ctx, blowup, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled context: got %v", err)
+	}
+}
+
+func TestTStopsAreSteppedOn(t *testing.T) {
+	sol, err := Solve(context.Background(), scalarProblem(func(t, y float64) float64 { return -y }, 1, 3),
+		&Options{TStops: []float64{0.3141, 1.7}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hit := map[float64]bool{}
+	for _, st := range sol.Steps {
+		if st.Accepted {
+			hit[st.T] = true
+		}
+	}
+	for _, ts := range []float64{0.3141, 1.7} {
+		if !hit[ts] {
+			t.Errorf("no accepted step starts at tstop %v", ts)
+		}
+	}
+}
+
+func TestFixedStepMethods(t *testing.T) {
+	exact := math.Exp(-1.0)
+	for _, c := range []struct {
+		m   *Tableau
+		tol float64
+	}{{Euler(), 0.02}, {RK4(), 1e-6}} {
+		sol, err := Solve(context.Background(), scalarProblem(func(t, y float64) float64 { return -y }, 1, 1),
+			&Options{Method: c.m, Dt: 0.01, SaveAt: []float64{0.5, 1}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sol.Steps) != 100 {
+			t.Errorf("%s: %d steps, want 100", c.m.Name, len(sol.Steps))
+		}
+		if e := math.Abs(sol.Z[1].Data[0] - exact); e > c.tol {
+			t.Errorf("%s: error %.3g", c.m.Name, e)
+		}
+	}
+}
+
+// spiralModel is the paper's spiral ODE model: x -> x^3 -> Dense(2,50,tanh)
+// -> Dense(50,2), with fixed random weights.
+func spiralModel(seed uint64) (Func, []*ad.Param) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	w1, b1 := ad.NewParam("w1", 2, 50), ad.NewParam("b1", 1, 50)
+	w2, b2 := ad.NewParam("w2", 50, 2), ad.NewParam("b2", 1, 2)
+	for _, p := range []*ad.Param{w1, b1, w2, b2} {
+		for i := range p.Value.Data {
+			p.Value.Data[i] = 0.4 * (2*rng.Float64() - 1)
+		}
+	}
+	f := func(t float64, z ad.Var) ad.Var {
+		tp := z.Tape()
+		h := ad.Dense(ad.Cube(z), tp.Param(w1), tp.Param(b1), ad.ActTanh)
+		return ad.Dense(h, tp.Param(w2), tp.Param(b2), ad.ActIdentity)
+	}
+	return f, []*ad.Param{w1, b1, w2, b2}
+}
+
+// mnistModel is the paper's MNIST neural-ODE dynamics at a small width.
+func mnistModel(seed uint64, in, hid int) (Func, []*ad.Param) {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	w1, b1 := ad.NewParam("w1", in+1, hid), ad.NewParam("b1", 1, hid)
+	w2, b2 := ad.NewParam("w2", hid+1, in), ad.NewParam("b2", 1, in)
+	for _, p := range []*ad.Param{w1, b1, w2, b2} {
+		for i := range p.Value.Data {
+			p.Value.Data[i] = 0.3 * (2*rng.Float64() - 1)
+		}
+	}
+	timeDense := func(x ad.Var, t float64, w, b *ad.Param, act int) ad.Var {
+		tp := x.Tape()
+		n := x.Cols()
+		wv := tp.Param(w)
+		bt := ad.Add(tp.Param(b), ad.Scale(ad.SliceRows(wv, n, n+1), t))
+		return ad.Dense(x, ad.SliceRows(wv, 0, n), bt, act)
+	}
+	f := func(t float64, z ad.Var) ad.Var {
+		h := timeDense(z, t, w1, b1, ad.ActTanh)
+		return timeDense(h, t, w2, b2, ad.ActTanh)
+	}
+	return f, []*ad.Param{w1, b1, w2, b2}
+}
+
+type gradCase struct {
+	name   string
+	f      Func
+	params []*ad.Param
+	z0     *tensor.Dense
+	t1     float64
+	saves  []float64
+	tol    float64
+}
+
+func gradCases() []gradCase {
+	lin := linearParam()
+	sf, sp := spiralModel(1999)
+	mf, mp := mnistModel(7, 12, 6)
+	rng := rand.New(rand.NewPCG(5, 5))
+	mz := tensor.New(3, 12)
+	for i := range mz.Data {
+		mz.Data[i] = rng.Float64()
+	}
+	saves := func(n int, t1 float64) []float64 {
+		s := make([]float64, n)
+		for i := range s {
+			s[i] = t1 * float64(i) / float64(n-1)
+		}
+		return s
+	}
+	return []gradCase{
+		{"linear", func(t float64, z ad.Var) ad.Var { return ad.MatMul(z, z.Tape().Param(lin)) }, []*ad.Param{lin},
+			tensor.FromSlice(2, 2, []float64{2, 0, 0.5, -1}), 1.5, saves(7, 1.5), 1e-6},
+		{"spiral", sf, sp, tensor.FromSlice(1, 2, []float64{2, 0}), 1.5, saves(30, 1.5), 1e-6},
+		{"mnist-small", mf, mp, mz, 1, nil, 1e-6},
+	}
+}
+
+// lossOf returns L = sum_i sum(w_i .* Z_i^2)/2 and its cotangents.
+func lossOf(z []*tensor.Dense, w []*tensor.Dense) (float64, []*tensor.Dense) {
+	l := 0.0
+	dz := make([]*tensor.Dense, len(z))
+	for i := range z {
+		dz[i] = tensor.New(z[i].Rows, z[i].Cols)
+		for k, v := range z[i].Data {
+			l += w[i].Data[k] * v * v / 2
+			dz[i].Data[k] = w[i].Data[k] * v
+		}
+	}
+	return l, dz
+}
+
+func flatGrad(ps []*ad.Param) []float64 {
+	var g []float64
+	for _, p := range ps {
+		g = append(g, p.Grad.Data...)
+	}
+	return g
+}
+
+func zeroGrads(ps []*ad.Param) {
+	for _, p := range ps {
+		p.Grad.Zero()
+	}
+}
+
+func randLike(rng *rand.Rand, d *tensor.Dense) *tensor.Dense {
+	r := tensor.New(d.Rows, d.Cols)
+	for i := range r.Data {
+		r.Data[i] = 2*rng.Float64() - 1
+	}
+	return r
+}
+
+// replayLoss evaluates the loss of the frozen step sequence at the current
+// parameter values and initial state z0 (values only).
+func replayLoss(t *testing.T, sol *Solution, z0 *tensor.Dense, w []*tensor.Dense) float64 {
+	tp := ad.NewTape()
+	zs, _, _, err := sol.Replay(tp, tp.Const(z0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := make([]*tensor.Dense, len(zs))
+	for i, z := range zs {
+		vals[i] = z.Value()
+	}
+	l, _ := lossOf(vals, w)
+	return l
+}
+
+// TestAdjointMatchesFiniteDifferences: with the step sequence frozen, the
+// discrete adjoint's gradient of a loss of the saved outputs matches central
+// finite differences along random directions of (z0, parameters), and
+// element by element for the linear problem, to a relative error <= 1e-6.
+func TestAdjointMatchesFiniteDifferences(t *testing.T) {
+	for _, c := range gradCases() {
+		t.Run(c.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(42, 1))
+			p := Problem{F: c.f, Z0: c.z0, T0: 0, T1: c.t1}
+			sol, err := Solve(context.Background(), p, &Options{RTol: 1e-6, ATol: 1e-6, SaveAt: c.saves, Adjoint: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := make([]*tensor.Dense, len(sol.Z))
+			for i := range w {
+				w[i] = randLike(rng, sol.Z[i])
+			}
+			_, dz := lossOf(sol.Z, w)
+			zeroGrads(c.params)
+			dz0, err := sol.Backward(context.Background(), dz, Regularization{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			grad := flatGrad(c.params)
+			for dir := 0; dir < 3; dir++ {
+				vz := randLike(rng, c.z0)
+				vp := make([]*tensor.Dense, len(c.params))
+				ad := 0.0
+				for k := range vz.Data {
+					ad += vz.Data[k] * dz0.Data[k]
+				}
+				off := 0
+				for i, pr := range c.params {
+					vp[i] = randLike(rng, pr.Value)
+					for k := range vp[i].Data {
+						ad += vp[i].Data[k] * grad[off+k]
+					}
+					off += pr.Value.Len()
+				}
+				eps := 1e-6
+				move := func(s float64) {
+					for i, pr := range c.params {
+						tensor.AddScaled(pr.Value.Data, pr.Value.Data, s, vp[i].Data)
+					}
+				}
+				zp, zm := c.z0.Clone(), c.z0.Clone()
+				tensor.AddScaled(zp.Data, zp.Data, eps, vz.Data)
+				tensor.AddScaled(zm.Data, zm.Data, -eps, vz.Data)
+				move(eps)
+				lp := replayLoss(t, sol, zp, w)
+				move(-2 * eps)
+				lm := replayLoss(t, sol, zm, w)
+				move(eps)
+				fd := (lp - lm) / (2 * eps)
+				if e := math.Abs(fd-ad) / math.Max(math.Abs(fd), 1e-12); e > c.tol {
+					t.Errorf("direction %d: adjoint %.12g vs finite difference %.12g (relative error %.2g)", dir, ad, fd, e)
+				}
+			}
+		})
+	}
+}
+
+// TestRegularizerGradientsMatchForwardMode checks the gradients of the
+// error and stiffness regularizers (every aggregation) from the discrete
+// adjoint against forward-mode directional derivatives through the same
+// frozen solve: <v, gradient> = JVP(v) to a relative error <= 1e-8.
+func TestRegularizerGradientsMatchForwardMode(t *testing.T) {
+	for _, c := range gradCases() {
+		for _, agg := range []Aggregation{Sum, Mean, Max} {
+			t.Run(c.name+"/"+agg.String(), func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(43, uint64(agg)))
+				p := Problem{F: c.f, Z0: c.z0, T0: 0, T1: c.t1}
+				sol, err := Solve(context.Background(), p, &Options{RTol: 1e-6, ATol: 1e-6, SaveAt: c.saves, Adjoint: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				reg := Regularization{Error: 0.7, Stiffness: 0.3, ErrorAgg: agg, StiffnessAgg: agg}
+				w := make([]*tensor.Dense, len(sol.Z))
+				for i := range w {
+					w[i] = randLike(rng, sol.Z[i])
+				}
+				_, dz := lossOf(sol.Z, w)
+				zeroGrads(c.params)
+				dz0, err := sol.Backward(context.Background(), dz, reg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				grad := flatGrad(c.params)
+				_, wE := sol.errorTerms(agg)
+				_, wS := sol.stiffTerms(agg)
+				for dir := 0; dir < 3; dir++ {
+					tp := ad.NewTape()
+					z0 := tp.Leaf(c.z0, true)
+					vz := randLike(rng, c.z0)
+					tp.SetTangent(z0, tp.Const(vz))
+					dot := 0.0
+					for k := range vz.Data {
+						dot += vz.Data[k] * dz0.Data[k]
+					}
+					off := 0
+					for _, pr := range c.params {
+						v := randLike(rng, pr.Value)
+						tp.SetTangent(tp.Param(pr), tp.Const(v))
+						for k := range v.Data {
+							dot += v.Data[k] * grad[off+k]
+						}
+						off += pr.Value.Len()
+					}
+					mark := tp.Len()
+					zs, es, ss, err := sol.Replay(tp, z0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					// Total objective: loss of saves + regularizers.
+					terms := []ad.Var{}
+					coef := []float64{}
+					for i, z := range zs {
+						terms = append(terms, ad.Sum(ad.Mul(tp.Const(w[i]), ad.Square(z))))
+						coef = append(coef, 0.5)
+					}
+					for j := range es {
+						if es[j].Valid() && wE[j] != 0 {
+							terms = append(terms, es[j])
+							coef = append(coef, reg.Error*wE[j])
+						}
+						if ss[j].Valid() && wS[j] != 0 {
+							terms = append(terms, ss[j])
+							coef = append(coef, reg.Stiffness*wS[j])
+						}
+					}
+					obj := ad.LinComb(coef, terms)
+					tp.JVP(mark)
+					jv, ok := tp.Tangent(obj)
+					if !ok {
+						t.Fatal("objective has no tangent")
+					}
+					if e := math.Abs(jv.Scalar()-dot) / math.Max(math.Abs(jv.Scalar()), 1e-12); e > 1e-8 {
+						t.Errorf("direction %d: <v, adjoint gradient> %.15g vs JVP %.15g (relative error %.2g)", dir, dot, jv.Scalar(), e)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestRegularizerValues checks R_E and R_S against the step records.
+func TestRegularizerValues(t *testing.T) {
+	f, _ := spiralModel(3)
+	sol, err := Solve(context.Background(), Problem{F: f, Z0: tensor.FromSlice(1, 2, []float64{2, 0}), T0: 0, T1: 1.5}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sumE, sumS, maxS, n := 0.0, 0.0, 0.0, 0
+	for _, st := range sol.Steps {
+		if st.Accepted {
+			sumE += st.ErrorEstimate * st.H
+			sumS += st.StiffnessEstimate
+			maxS = math.Max(maxS, st.StiffnessEstimate)
+			n++
+		}
+	}
+	checks := []struct {
+		name      string
+		got, want float64
+	}{
+		{"R_E sum", sol.ErrorRegularizer(Sum), sumE},
+		{"R_E mean", sol.ErrorRegularizer(Mean), sumE / float64(n)},
+		{"R_S sum", sol.StiffnessRegularizer(Sum), sumS},
+		{"R_S max", sol.StiffnessRegularizer(Max), maxS},
+		{"combined", sol.Regularizer(Regularization{Error: 2, Stiffness: 3}), 2*sumE + 3*sumS},
+	}
+	for _, c := range checks {
+		if math.Abs(c.got-c.want) > 1e-12*math.Max(1, math.Abs(c.want)) {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+}

@@ -1,0 +1,26 @@
+//go:build openblas && cgo
+
+package tensor
+
+// The openblas build tag routes every gonum blas64 call (and so every matrix
+// product in this module) to OpenBLAS through the cgo bindings in
+// gonum.org/v1/netlib/blas/netlib. Those bindings declare no linker flags of
+// their own, so the flag is given here; on Debian it needs libopenblas-dev.
+
+/*
+#cgo LDFLAGS: -lopenblas
+*/
+import "C"
+
+import (
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/netlib/blas/netlib"
+)
+
+// BLASBackend names the BLAS implementation that gonum's blas64 uses in this
+// build: "openblas" when built with -tags openblas, "gonum" otherwise.
+const BLASBackend = "openblas"
+
+func init() {
+	blas64.Use(netlib.Implementation{})
+}

@@ -1,0 +1,133 @@
+package tensor_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/blas/gonum"
+
+	"github.com/whitebox-de/whitebox/tensor"
+)
+
+// randGeneral returns an r×c row-major matrix with entries uniform in [-1, 1).
+func randGeneral(rnd *rand.Rand, r, c int) blas64.General {
+	m := blas64.General{Rows: r, Cols: c, Stride: c, Data: make([]float64, r*c)}
+	for i := range m.Data {
+		m.Data[i] = 2*rnd.Float64() - 1
+	}
+	return m
+}
+
+// TestBLASBackend checks that the implementation installed in blas64 is the
+// one BLASBackend names, so benchmark output labelled with it is truthful.
+func TestBLASBackend(t *testing.T) {
+	want := map[string]string{
+		"gonum":    "gonum.Implementation",
+		"openblas": "netlib.Implementation",
+	}[tensor.BLASBackend]
+	if want == "" {
+		t.Fatalf("unknown BLASBackend %q", tensor.BLASBackend)
+	}
+	if got := fmt.Sprintf("%T", blas64.Implementation()); got != want {
+		t.Fatalf("BLASBackend = %q but blas64 uses %s, want %s", tensor.BLASBackend, got, want)
+	}
+}
+
+// TestDGEMMMatchesPureGo compares blas64.Gemm (whichever backend this build
+// installed) with gonum's pure-Go DGEMM on the MNIST layer shapes, for every
+// transpose combination the package uses, with nonzero alpha and beta.
+// Each entry must agree to 1e-12 relative to sum_k |alpha*a_ik*b_kj| + |beta*c_ij|.
+func TestDGEMMMatchesPureGo(t *testing.T) {
+	const alpha, beta = 0.75, -0.5
+	rnd := rand.New(rand.NewPCG(1, 2))
+	ref := gonum.Implementation{}
+	for _, tc := range []struct {
+		m, k, n int
+		tA, tB  blas.Transpose
+	}{
+		{512, 785, 100, blas.NoTrans, blas.NoTrans},
+		{512, 101, 784, blas.NoTrans, blas.NoTrans},
+		{785, 512, 100, blas.Trans, blas.NoTrans},
+		{512, 100, 785, blas.NoTrans, blas.Trans},
+		{37, 19, 53, blas.Trans, blas.Trans},
+	} {
+		name := fmt.Sprintf("%dx%dx%d/%c%c", tc.m, tc.k, tc.n, tc.tA, tc.tB)
+		t.Run(name, func(t *testing.T) {
+			a := randGeneral(rnd, tc.m, tc.k)
+			if tc.tA == blas.Trans {
+				a = randGeneral(rnd, tc.k, tc.m)
+			}
+			b := randGeneral(rnd, tc.k, tc.n)
+			if tc.tB == blas.Trans {
+				b = randGeneral(rnd, tc.n, tc.k)
+			}
+			c0 := randGeneral(rnd, tc.m, tc.n)
+
+			got := blas64.General{Rows: tc.m, Cols: tc.n, Stride: tc.n, Data: append([]float64(nil), c0.Data...)}
+			blas64.Gemm(tc.tA, tc.tB, alpha, a, b, beta, got)
+			want := append([]float64(nil), c0.Data...)
+			ref.Dgemm(tc.tA, tc.tB, tc.m, tc.n, tc.k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, want, tc.n)
+
+			at := func(i, l int) float64 {
+				if tc.tA == blas.Trans {
+					return a.Data[l*a.Stride+i]
+				}
+				return a.Data[i*a.Stride+l]
+			}
+			bt := func(l, j int) float64 {
+				if tc.tB == blas.Trans {
+					return b.Data[j*b.Stride+l]
+				}
+				return b.Data[l*b.Stride+j]
+			}
+			var worst, worstAbs float64
+			for i := range tc.m {
+				for j := range tc.n {
+					scale := math.Abs(beta * c0.Data[i*tc.n+j])
+					for l := range tc.k {
+						scale += math.Abs(alpha * at(i, l) * bt(l, j))
+					}
+					d := math.Abs(got.Data[i*tc.n+j] - want[i*tc.n+j])
+					if d > 1e-12*scale {
+						t.Fatalf("C[%d,%d]: %s backend gives %v, pure Go %v (|diff| %g > 1e-12*%g)",
+							i, j, tensor.BLASBackend, got.Data[i*tc.n+j], want[i*tc.n+j], d, scale)
+					}
+					worst = max(worst, d/scale)
+					worstAbs = max(worstAbs, d)
+				}
+			}
+			t.Logf("%s vs pure Go: largest difference %g absolute, %g relative", tensor.BLASBackend, worstAbs, worst)
+		})
+	}
+}
+
+// BenchmarkDGEMM measures blas64.Gemm on row-major float64 matrices, C = A*B
+// with A m×k and B k×n, counting 2*m*n*k floating-point operations per call.
+// The sub-benchmark names start with the BLAS backend of the build.
+// 512x785x100 and 512x101x784 are the two products of one MNIST-NODE layer
+// at batch 512; 2048x2048x2048 is a large square product for comparison with
+// the backend's peak rate.
+func BenchmarkDGEMM(b *testing.B) {
+	for _, s := range []struct{ m, k, n int }{
+		{512, 785, 100},
+		{512, 101, 784},
+		{2048, 2048, 2048},
+	} {
+		b.Run(fmt.Sprintf("%s/%dx%dx%d", tensor.BLASBackend, s.m, s.k, s.n), func(b *testing.B) {
+			rnd := rand.New(rand.NewPCG(3, 4))
+			a := randGeneral(rnd, s.m, s.k)
+			bm := randGeneral(rnd, s.k, s.n)
+			c := blas64.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: make([]float64, s.m*s.n)}
+			flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+			b.ReportAllocs()
+			for b.Loop() {
+				blas64.Gemm(blas.NoTrans, blas.NoTrans, 1, a, bm, 0, c)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

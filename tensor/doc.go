@@ -1,0 +1,26 @@
+// Package tensor provides dense float64 matrices and the fused, parallel
+// kernels that Whitebox's autodiff and solvers are built on.
+//
+// # Layout
+//
+// A Dense is row-major with one sample per row: batch x features. This is the
+// layout of gonum's blas64.General, and it is byte-for-byte the layout of the
+// paper's Julia code (column-major features x batch), so a dense layer is
+// y = x*W + b with W stored as (in x out) and every sample contiguous in
+// memory. The solvers treat the whole matrix as one state vector: norms are
+// the RMS over all elements.
+//
+// # BLAS
+//
+// Matrix products go through gonum's blas64. By default that is gonum's
+// pure-Go implementation; building with the tag openblas (and cgo, with
+// Debian's libopenblas-dev installed) routes them to OpenBLAS. BLASBackend
+// names the one compiled in.
+//
+// # Kernels
+//
+// Elementwise functions (Tanh, LinComb, ...) take destination first, never
+// allocate, and split loops longer than par.MinParallel over the machine's
+// cores. Shape mismatches are programmer errors and panic with a message
+// naming both shapes.
+package tensor

@@ -1,0 +1,354 @@
+package tensor
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/whitebox-de/whitebox/internal/fastmath"
+	"github.com/whitebox-de/whitebox/internal/par"
+)
+
+// ew is one elementwise job: fn applied to aligned subranges of dst, a and
+// b. Jobs are pooled so that parallel dispatch allocates nothing in steady
+// state; short loops call fn directly.
+type ew struct {
+	fn   func(dst, a, b []float64, s float64)
+	dst  []float64
+	a, b []float64
+	s    float64
+}
+
+func sub(x []float64, lo, hi int) []float64 {
+	if x == nil {
+		return nil
+	}
+	return x[lo:hi]
+}
+
+func (k *ew) Run(lo, hi int) { k.fn(k.dst[lo:hi], sub(k.a, lo, hi), sub(k.b, lo, hi), k.s) }
+
+var ewPool = sync.Pool{New: func() any { return new(ew) }}
+
+func run(fn func(dst, a, b []float64, s float64), dst, a, b []float64, s float64) {
+	if len(dst) < par.MinParallel {
+		fn(dst, a, b, s)
+		return
+	}
+	k := ewPool.Get().(*ew)
+	*k = ew{fn: fn, dst: dst, a: a, b: b, s: s}
+	par.For(len(dst), k)
+	*k = ew{}
+	ewPool.Put(k)
+}
+
+func checkLen(op string, dst []float64, srcs ...[]float64) {
+	for _, s := range srcs {
+		if len(s) != len(dst) {
+			panic(fmt.Sprintf("tensor: %s: length mismatch %d vs %d", op, len(dst), len(s)))
+		}
+	}
+}
+
+// Tanh sets dst = tanh(src) elementwise (dst may alias src).
+func Tanh(dst, src []float64) {
+	checkLen("Tanh", dst, src)
+	run(tanhK, dst, src, nil, 0)
+}
+
+func tanhK(d, a, _ []float64, _ float64) { fastmath.TanhSlice(d, a) }
+
+// Sigmoid sets dst = 1/(1+exp(-src)) elementwise.
+func Sigmoid(dst, src []float64) {
+	checkLen("Sigmoid", dst, src)
+	run(sigmoidK, dst, src, nil, 0)
+}
+
+func sigmoidK(d, a, _ []float64, _ float64) { fastmath.SigmoidSlice(d, a) }
+
+// Exp sets dst = exp(src) elementwise.
+func Exp(dst, src []float64) {
+	checkLen("Exp", dst, src)
+	run(expK, dst, src, nil, 0)
+}
+
+func expK(d, a, _ []float64, _ float64) { fastmath.ExpSlice(d, a) }
+
+// Add sets dst = a + b.
+func Add(dst, a, b []float64) {
+	checkLen("Add", dst, a, b)
+	run(addK, dst, a, b, 0)
+}
+
+func addK(d, a, b []float64, _ float64) {
+	for i := range d {
+		d[i] = a[i] + b[i]
+	}
+}
+
+// Sub sets dst = a - b.
+func Sub(dst, a, b []float64) {
+	checkLen("Sub", dst, a, b)
+	run(subK, dst, a, b, 0)
+}
+
+func subK(d, a, b []float64, _ float64) {
+	for i := range d {
+		d[i] = a[i] - b[i]
+	}
+}
+
+// Mul sets dst = a .* b.
+func Mul(dst, a, b []float64) {
+	checkLen("Mul", dst, a, b)
+	run(mulK, dst, a, b, 0)
+}
+
+func mulK(d, a, b []float64, _ float64) {
+	for i := range d {
+		d[i] = a[i] * b[i]
+	}
+}
+
+// AddMul sets dst += a .* b.
+func AddMul(dst, a, b []float64) {
+	checkLen("AddMul", dst, a, b)
+	run(addMulK, dst, a, b, 0)
+}
+
+func addMulK(d, a, b []float64, _ float64) {
+	for i := range d {
+		d[i] += a[i] * b[i]
+	}
+}
+
+// Scale sets dst = s*a.
+func Scale(dst []float64, s float64, a []float64) {
+	checkLen("Scale", dst, a)
+	run(scaleK, dst, a, nil, s)
+}
+
+func scaleK(d, a, _ []float64, s float64) {
+	for i := range d {
+		d[i] = s * a[i]
+	}
+}
+
+// AddScaled sets dst = a + s*b.
+func AddScaled(dst, a []float64, s float64, b []float64) {
+	checkLen("AddScaled", dst, a, b)
+	run(addScaledK, dst, a, b, s)
+}
+
+func addScaledK(d, a, b []float64, s float64) {
+	for i := range d {
+		d[i] = a[i] + s*b[i]
+	}
+}
+
+// LinComb sets dst = sum_i coef[i]*srcs[i]; terms with a zero coefficient are
+// skipped. It is the fused Runge-Kutta stage combination. dst may alias any
+// source.
+func LinComb(dst []float64, coef []float64, srcs [][]float64) {
+	if len(coef) != len(srcs) {
+		panic(fmt.Sprintf("tensor: LinComb: %d coefficients for %d sources", len(coef), len(srcs)))
+	}
+	checkLen("LinComb", dst, srcs...)
+	if len(dst) < par.MinParallel {
+		linComb(dst, coef, srcs, 0, len(dst))
+		return
+	}
+	k := lcPool.Get().(*lcJob)
+	*k = lcJob{dst: dst, coef: coef, srcs: srcs}
+	par.For(len(dst), k)
+	*k = lcJob{}
+	lcPool.Put(k)
+}
+
+type lcJob struct {
+	dst  []float64
+	coef []float64
+	srcs [][]float64
+}
+
+func (k *lcJob) Run(lo, hi int) { linComb(k.dst[lo:hi], k.coef, k.srcs, lo, hi) }
+
+var lcPool = sync.Pool{New: func() any { return new(lcJob) }}
+
+func linComb(d []float64, coef []float64, srcs [][]float64, lo, hi int) {
+	// Process four sources at a time so dst is read and written once per group.
+	first := true
+	i := 0
+	for i < len(coef) {
+		var cs [4]float64
+		var ss [4][]float64
+		m := 0
+		for i < len(coef) && m < 4 {
+			if coef[i] != 0 {
+				cs[m] = coef[i]
+				ss[m] = srcs[i][lo:hi]
+				m++
+			}
+			i++
+		}
+		if m > 0 {
+			combine(d, cs, ss, m, !first)
+			first = false
+		}
+	}
+	if first {
+		clear(d)
+	}
+}
+
+func combine(d []float64, c [4]float64, s [4][]float64, m int, acc bool) {
+	switch m {
+	case 1:
+		s0 := s[0][:len(d)]
+		if acc {
+			for j := range d {
+				d[j] += c[0] * s0[j]
+			}
+		} else {
+			for j := range d {
+				d[j] = c[0] * s0[j]
+			}
+		}
+	case 2:
+		s0, s1 := s[0][:len(d)], s[1][:len(d)]
+		if acc {
+			for j := range d {
+				d[j] += c[0]*s0[j] + c[1]*s1[j]
+			}
+		} else {
+			for j := range d {
+				d[j] = c[0]*s0[j] + c[1]*s1[j]
+			}
+		}
+	case 3:
+		s0, s1, s2 := s[0][:len(d)], s[1][:len(d)], s[2][:len(d)]
+		if acc {
+			for j := range d {
+				d[j] += c[0]*s0[j] + c[1]*s1[j] + c[2]*s2[j]
+			}
+		} else {
+			for j := range d {
+				d[j] = c[0]*s0[j] + c[1]*s1[j] + c[2]*s2[j]
+			}
+		}
+	default:
+		s0, s1, s2, s3 := s[0][:len(d)], s[1][:len(d)], s[2][:len(d)], s[3][:len(d)]
+		if acc {
+			for j := range d {
+				d[j] += c[0]*s0[j] + c[1]*s1[j] + c[2]*s2[j] + c[3]*s3[j]
+			}
+		} else {
+			for j := range d {
+				d[j] = c[0]*s0[j] + c[1]*s1[j] + c[2]*s2[j] + c[3]*s3[j]
+			}
+		}
+	}
+}
+
+// AddRowAct sets dst = act(src + row) where row (length cols) is added to
+// every row of src (bias broadcast); act is tanh when tanh is set, else the
+// identity. dst may alias src.
+func AddRowAct(dst, src, row []float64, cols int, tanh bool) {
+	checkLen("AddRowAct", dst, src)
+	if cols <= 0 || len(row) != cols || len(dst)%cols != 0 {
+		panic(fmt.Sprintf("tensor: AddRowAct: row of length %d does not broadcast over %d values with %d columns", len(row), len(dst), cols))
+	}
+	rows := len(dst) / cols
+	if len(dst) < par.MinParallel {
+		addRowAct(dst, src, row, cols, tanh, 0, rows)
+		return
+	}
+	k := arPool.Get().(*arJob)
+	*k = arJob{dst: dst, src: src, row: row, cols: cols, tanh: tanh}
+	par.ForGrain(rows, max(1, par.MinParallel/cols), k)
+	*k = arJob{}
+	arPool.Put(k)
+}
+
+type arJob struct {
+	dst, src, row []float64
+	cols          int
+	tanh          bool
+}
+
+func (k *arJob) Run(lo, hi int) { addRowAct(k.dst, k.src, k.row, k.cols, k.tanh, lo, hi) }
+
+var arPool = sync.Pool{New: func() any { return new(arJob) }}
+
+func addRowAct(dst, src, row []float64, c int, tanh bool, lo, hi int) {
+	for r := lo; r < hi; r++ {
+		d, s := dst[r*c:(r+1)*c], src[r*c:(r+1)*c]
+		for j := range d {
+			d[j] = s[j] + row[j]
+		}
+		if tanh {
+			fastmath.TanhSlice(d, d)
+		}
+	}
+}
+
+// TanhBackward sets dst = g .* (1 - y.^2), the cotangent of tanh's input
+// given its output y and output cotangent g.
+func TanhBackward(dst, g, y []float64) {
+	checkLen("TanhBackward", dst, g, y)
+	run(tanhBackK, dst, g, y, 0)
+}
+
+func tanhBackK(d, g, y []float64, _ float64) {
+	for i := range d {
+		d[i] = g[i] * (1 - y[i]*y[i])
+	}
+}
+
+// ColSums sets dst[j] += sum_i m[i, j] for an r x len(dst) matrix m.
+func ColSumsAdd(dst, m []float64) {
+	c := len(dst)
+	if c == 0 || len(m)%c != 0 {
+		panic(fmt.Sprintf("tensor: ColSumsAdd: %d values do not form rows of %d", len(m), c))
+	}
+	for r := 0; r+c <= len(m); r += c {
+		row := m[r : r+c]
+		for j, v := range row {
+			dst[j] += v
+		}
+	}
+}
+
+// SumSq returns sum(x^2).
+func SumSq(x []float64) float64 {
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(x); i += 4 {
+		s0 += x[i] * x[i]
+		s1 += x[i+1] * x[i+1]
+		s2 += x[i+2] * x[i+2]
+		s3 += x[i+3] * x[i+3]
+	}
+	for ; i < len(x); i++ {
+		s0 += x[i] * x[i]
+	}
+	return (s0 + s1) + (s2 + s3)
+}
+
+// RMS returns sqrt(sum(x^2)/len(x)), 0 for an empty slice.
+func RMS(x []float64) float64 {
+	if len(x) == 0 {
+		return 0
+	}
+	return math.Sqrt(SumSq(x) / float64(len(x)))
+}
+
+// AllFinite reports whether no element is NaN or infinite.
+func AllFinite(x []float64) bool {
+	for _, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
+}
