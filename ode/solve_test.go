@@ -14,7 +14,7 @@ import (
 // scalarProblem wraps y' = f(t, y) on a 1x1 state.
 func scalarProblem(f func(t, y float64) float64, y0, t1 float64) Problem {
 	return Problem{
-		F: Plain(func(t float64, z, dz []float64) { dz[0] = f(t, z[0]) }),
+		F:  Plain(func(t float64, z, dz []float64) { dz[0] = f(t, z[0]) }),
 		Z0: tensor.FromSlice(1, 1, []float64{y0}), T0: 0, T1: t1,
 	}
 }
@@ -165,15 +165,15 @@ func TestRejectsBadInputBeforeWork(t *testing.T) {
 		p Problem
 		o *Options
 	}{
-		"negative rtol":   {good, &Options{RTol: -1}},
-		"NaN atol":        {good, &Options{ATol: math.NaN()}},
-		"empty span":      {Problem{F: f, Z0: good.Z0, T0: 1, T1: 1}, nil},
-		"reversed span":   {Problem{F: f, Z0: good.Z0, T0: 1, T1: 0}, nil},
-		"unsorted saves":  {good, &Options{SaveAt: []float64{0.5, 0.2}}},
-		"save outside":    {good, &Options{SaveAt: []float64{0.5, 2}}},
-		"tstop at t0":     {good, &Options{TStops: []float64{0}}},
-		"empty state":     {Problem{F: f, Z0: tensor.New(0, 0), T0: 0, T1: 1}, nil},
-		"NaN state":       {Problem{F: f, Z0: tensor.FromSlice(1, 1, []float64{math.NaN()}), T0: 0, T1: 1}, nil},
+		"negative rtol":    {good, &Options{RTol: -1}},
+		"NaN atol":         {good, &Options{ATol: math.NaN()}},
+		"empty span":       {Problem{F: f, Z0: good.Z0, T0: 1, T1: 1}, nil},
+		"reversed span":    {Problem{F: f, Z0: good.Z0, T0: 1, T1: 0}, nil},
+		"unsorted saves":   {good, &Options{SaveAt: []float64{0.5, 0.2}}},
+		"save outside":     {good, &Options{SaveAt: []float64{0.5, 2}}},
+		"tstop at t0":      {good, &Options{TStops: []float64{0}}},
+		"empty state":      {Problem{F: f, Z0: tensor.New(0, 0), T0: 0, T1: 1}, nil},
+		"NaN state":        {Problem{F: f, Z0: tensor.FromSlice(1, 1, []float64{math.NaN()}), T0: 0, T1: 1}, nil},
 		"fixed step no dt": {good, &Options{Method: RK4()}},
 	}
 	for name, c := range cases {
