@@ -83,31 +83,13 @@ type StepStat struct {
 	StiffnessEstimate float64
 }
 
-// Solution is the result of a solve with its statistics.
+// Solution is the result of a solve: the saved states and the white-box
+// record of every step (see Trajectory).
 type Solution struct {
-	// T and Z are the save times and the states there.
-	T []float64
-	Z []*tensor.Dense
-	// Steps records every attempted step in order.
-	Steps []StepStat
-	// NFE counts evaluations of the dynamics, the seed's way: the initial
-	// step heuristic (2), the first FSAL stage (1), and every stage of every
-	// attempted step.
-	NFE int
-	// Accepted and Rejected count steps.
-	Accepted, Rejected int
-	// BackwardNFE counts evaluations made by Backward (recomputing each
-	// accepted step from its checkpoint).
-	BackwardNFE int
+	Trajectory
 
-	prob   Problem
-	opts   Options
-	ckpts  []*tensor.Dense // state at the start of each accepted step
-	ckT    []float64
-	ckH    []float64
-	ckEnd  []float64
-	saveIn [][2]int // per accepted step: saves with index in [lo, hi) lie in (t, t+h]
-	save0  int      // saves at T0 (before any step): indices [0, save0)
+	prob Problem
+	opts Options
 }
 
 func (o *Options) withDefaults(p *Problem) (Options, error) {
@@ -377,7 +359,7 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 		sol.Z = append(sol.Z, p.Z0.Clone())
 		si++
 	}
-	sol.save0 = si
+	sol.Saves0 = si
 	h := s.initialStep()
 	if math.IsNaN(h) || h <= 0 {
 		return sol, &SolveError{Kind: ErrNonFinite, T: p.T0, H: h, Hint: "the initial step heuristic failed; check that the dynamics are finite at T0 or set Options.Dt"}
@@ -458,12 +440,6 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 		if h == next-t {
 			tEnd = next
 		}
-		if o.Adjoint {
-			sol.ckpts = append(sol.ckpts, s.u.Clone())
-			sol.ckT = append(sol.ckT, t)
-			sol.ckH = append(sol.ckH, h)
-			sol.ckEnd = append(sol.ckEnd, tEnd)
-		}
 		lo := si
 		for si < len(o.SaveAt) && o.SaveAt[si] <= tEnd {
 			theta := (o.SaveAt[si] - t) / h
@@ -476,7 +452,7 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 			si++
 		}
 		if o.Adjoint {
-			sol.saveIn = append(sol.saveIn, [2]int{lo, si})
+			sol.Checkpoints = append(sol.Checkpoints, Checkpoint{T: t, H: h, End: tEnd, U: s.u.Clone(), SaveLo: lo, SaveHi: si})
 		}
 		s.u.CopyFrom(sv.u1.Value())
 		if s.tab.FSAL {
@@ -489,9 +465,8 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 	if len(o.SaveAt) == 0 {
 		sol.T = append(sol.T, p.T1)
 		sol.Z = append(sol.Z, s.u.Clone())
-		if o.Adjoint && len(sol.saveIn) > 0 {
-			last := len(sol.saveIn) - 1
-			sol.saveIn[last] = [2]int{0, 1}
+		if n := len(sol.Checkpoints); n > 0 {
+			sol.Checkpoints[n-1].SaveLo, sol.Checkpoints[n-1].SaveHi = 0, 1
 		}
 	}
 	return sol, nil

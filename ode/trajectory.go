@@ -1,0 +1,337 @@
+package ode
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/tensor"
+)
+
+// Aggregation combines the per-step terms of a regularizer.
+type Aggregation int
+
+const (
+	// Sum adds the terms over accepted steps (paper eqs. 9 and 11).
+	Sum Aggregation = iota
+	// Mean averages them over accepted steps.
+	Mean
+	// Max takes the largest (its gradient flows through that step only).
+	Max
+)
+
+func (a Aggregation) String() string {
+	switch a {
+	case Sum:
+		return "sum"
+	case Mean:
+		return "mean"
+	case Max:
+		return "max"
+	}
+	return fmt.Sprintf("Aggregation(%d)", int(a))
+}
+
+// Regularization weighs the solver's heuristics into the loss:
+// Error*R_E + Stiffness*R_S, with R_E the aggregate of E_j*|h_j| and R_S the
+// aggregate of S_j over accepted steps.
+type Regularization struct {
+	Error, Stiffness       float64
+	ErrorAgg, StiffnessAgg Aggregation
+}
+
+// Checkpoint is what the adjoint keeps of one accepted step.
+type Checkpoint struct {
+	// T is the start of the step, H its size and End its end (exactly the
+	// stop or span end it landed on, where T+H may round differently).
+	T, H, End float64
+	// U is the state at T.
+	U *tensor.Dense
+	// SaveLo and SaveHi delimit the saved outputs (indices into
+	// Trajectory.Z) that lie in (T, End].
+	SaveLo, SaveHi int
+}
+
+// Trajectory is the white-box record of a solve, shared by the ODE and SDE
+// solvers: the saved outputs, every attempted step, the work counts, and
+// (for the adjoint) a checkpoint per accepted step.
+type Trajectory struct {
+	// T and Z are the save times and the states there.
+	T []float64
+	Z []*tensor.Dense
+	// Steps records every attempted step in order.
+	Steps []StepStat
+	// NFE counts evaluations of the dynamics, the seed's way: the initial
+	// step heuristic (2), the first FSAL stage (1), and every stage of every
+	// attempted step.
+	NFE int
+	// Accepted and Rejected count steps.
+	Accepted, Rejected int
+	// BackwardNFE counts evaluations made by Backward (recomputing each
+	// accepted step from its checkpoint).
+	BackwardNFE int
+	// Checkpoints has one entry per accepted step when the solve kept them
+	// (Options.Adjoint).
+	Checkpoints []Checkpoint
+	// Saves0 is the number of saved outputs at the initial time (indices
+	// [0, Saves0)), which no step produces.
+	Saves0 int
+}
+
+// StepReplayer re-records accepted steps of a solve for its adjoint: the
+// method-specific half of Sweep and Replay.
+type StepReplayer interface {
+	// ReplayStep records accepted step j (Trajectory.Checkpoints[j]) from
+	// state u on u's tape, returning u_{n+1} and the step's error and
+	// stiffness estimates as 1x1 Vars (invalid when not wanted or absent).
+	ReplayStep(j int, u ad.Var, wantE, wantS bool) (u1, e, s ad.Var)
+	// Dense records saved output i, which lies inside the step recorded
+	// last, from that step's stages.
+	Dense(i int) ad.Var
+}
+
+// accepted returns the stats of accepted steps in order.
+func (tr *Trajectory) accepted() []StepStat {
+	out := make([]StepStat, 0, tr.Accepted)
+	for _, st := range tr.Steps {
+		if st.Accepted {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// ErrorRegularizer returns R_E = agg_j E_j*|h_j| over accepted steps.
+func (tr *Trajectory) ErrorRegularizer(agg Aggregation) float64 {
+	v, _ := tr.errorTerms(agg)
+	return v
+}
+
+// StiffnessRegularizer returns R_S = agg_j S_j over accepted steps.
+func (tr *Trajectory) StiffnessRegularizer(agg Aggregation) float64 {
+	v, _ := tr.stiffTerms(agg)
+	return v
+}
+
+func (tr *Trajectory) errorTerms(agg Aggregation) (float64, []float64) {
+	acc := tr.accepted()
+	terms := make([]float64, len(acc))
+	for j, st := range acc {
+		terms[j] = st.ErrorEstimate * math.Abs(st.H)
+	}
+	v, w := aggregate(terms, agg)
+	for j, st := range acc {
+		w[j] *= math.Abs(st.H) // dR/dE_j
+	}
+	return v, w
+}
+
+func (tr *Trajectory) stiffTerms(agg Aggregation) (float64, []float64) {
+	acc := tr.accepted()
+	terms := make([]float64, len(acc))
+	for j, st := range acc {
+		terms[j] = st.StiffnessEstimate
+	}
+	return aggregate(terms, agg)
+}
+
+// Regularizer returns Error*R_E + Stiffness*R_S.
+func (tr *Trajectory) Regularizer(r Regularization) float64 {
+	v := 0.0
+	if r.Error != 0 {
+		v += r.Error * tr.ErrorRegularizer(r.ErrorAgg)
+	}
+	if r.Stiffness != 0 {
+		v += r.Stiffness * tr.StiffnessRegularizer(r.StiffnessAgg)
+	}
+	return v
+}
+
+// Sweep is the discrete adjoint shared by the ODE and SDE solvers. Given the
+// cotangents dZ[i] = dL/dZ[i] of a loss L of the saved states (nil entries
+// mean zero), it computes the gradient of L + r.Error*R_E + r.Stiffness*R_S
+// with respect to the initial state, which it returns, and with respect to
+// every ad.Param the dynamics bind, which it adds into their Grad fields.
+// tp is reset once per accepted step.
+//
+// The gradient is exact for the arithmetic the solver performed, with step
+// sizes and accept/reject decisions held constant. Memory: one checkpoint per
+// accepted step plus one step's tape. Cost: one re-evaluation of each
+// accepted step plus its reverse sweep.
+func (tr *Trajectory) Sweep(ctx context.Context, tp *ad.Tape, rp StepReplayer, dZ []*tensor.Dense, r Regularization) (*tensor.Dense, error) {
+	if tr.Accepted > 0 && len(tr.Checkpoints) != tr.Accepted {
+		return nil, fmt.Errorf("ode: the adjoint needs the checkpoints of the forward solve: set Options.Adjoint")
+	}
+	if len(dZ) != len(tr.Z) {
+		return nil, fmt.Errorf("ode: Backward got %d cotangents for %d saved states", len(dZ), len(tr.Z))
+	}
+	for i, d := range dZ {
+		if d != nil && !d.SameShape(tr.Z[i]) {
+			return nil, fmt.Errorf("ode: Backward: cotangent %d is %s, saved state is %s", i, d.Shape(), tr.Z[i].Shape())
+		}
+	}
+	var wE, wS []float64
+	if r.Error != 0 {
+		_, wE = tr.errorTerms(r.ErrorAgg)
+	}
+	if r.Stiffness != 0 {
+		_, wS = tr.stiffTerms(r.StiffnessAgg)
+	}
+	z0 := tr.Z[0]
+	if len(tr.Checkpoints) > 0 {
+		z0 = tr.Checkpoints[0].U
+	}
+	lam := tensor.New(z0.Rows, z0.Cols)
+	for j := len(tr.Checkpoints) - 1; j >= 0; j-- {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		ck := &tr.Checkpoints[j]
+		ej, sj := 0.0, 0.0
+		if wE != nil {
+			ej = r.Error * wE[j]
+		}
+		if wS != nil {
+			sj = r.Stiffness * wS[j]
+		}
+		tp.Reset()
+		u := tp.Leaf(ck.U, true)
+		u1, e, s := rp.ReplayStep(j, u, ej != 0, sj != 0)
+		tp.Seed(u1, lam.Data)
+		for i := ck.SaveLo; i < ck.SaveHi; i++ {
+			if dZ[i] != nil {
+				tp.Seed(rp.Dense(i), dZ[i].Data)
+			}
+		}
+		if ej != 0 && e.Valid() {
+			tp.SeedScalar(e, ej)
+		}
+		if sj != 0 && s.Valid() {
+			tp.SeedScalar(s, sj)
+		}
+		tp.Backward(ad.Var{})
+		if g := tp.Grad(u); g != nil {
+			lam.CopyFrom(g)
+		} else {
+			lam.Zero()
+		}
+	}
+	for i := 0; i < tr.Saves0; i++ {
+		if dZ[i] != nil {
+			tensor.Add(lam.Data, lam.Data, dZ[i].Data)
+		}
+	}
+	return lam, nil
+}
+
+// ReplayAll re-records the whole accepted step sequence on tp, starting from
+// z0 (which may depend on parameters), with every step size frozen. It
+// returns the saved states and the per-accepted-step error and stiffness
+// estimates as Vars (invalid where a step has none), so any function of them
+// can be differentiated with tp.Backward or tp.JVP. It keeps every step on one
+// tape: use it for verification and small problems; Sweep is the memory-lean
+// path.
+func (tr *Trajectory) ReplayAll(rp StepReplayer, z0 ad.Var) (z []ad.Var, e, s []ad.Var, err error) {
+	if tr.Accepted > 0 && len(tr.Checkpoints) != tr.Accepted {
+		return nil, nil, nil, fmt.Errorf("ode: Replay needs the step record of the forward solve: set Options.Adjoint")
+	}
+	z = make([]ad.Var, len(tr.Z))
+	for i := 0; i < tr.Saves0; i++ {
+		z[i] = z0
+	}
+	u := z0
+	for j := range tr.Checkpoints {
+		ck := &tr.Checkpoints[j]
+		u1, ej, sj := rp.ReplayStep(j, u, true, true)
+		for i := ck.SaveLo; i < ck.SaveHi; i++ {
+			z[i] = rp.Dense(i)
+		}
+		e = append(e, ej)
+		s = append(s, sj)
+		u = u1
+	}
+	return z, e, s, nil
+}
+
+// odeReplayer re-records Runge-Kutta steps.
+type odeReplayer struct {
+	st *stepper
+	tr *Trajectory
+	sv stageVars
+	u  ad.Var
+	ck *Checkpoint
+}
+
+func (r *odeReplayer) ReplayStep(j int, u ad.Var, wantE, wantS bool) (ad.Var, ad.Var, ad.Var) {
+	r.ck = &r.tr.Checkpoints[j]
+	r.u = u
+	r.st.record(r.ck.T, r.ck.H, u, ad.Var{}, &r.sv, wantE, wantS)
+	return r.sv.u1, r.sv.e, r.sv.s
+}
+
+func (r *odeReplayer) Dense(i int) ad.Var {
+	theta := 1.0
+	if r.tr.T[i] != r.ck.End {
+		theta = (r.tr.T[i] - r.ck.T) / r.ck.H
+	}
+	return r.st.dense(r.u, r.ck.H, theta, &r.sv)
+}
+
+// Backward is the discrete adjoint of the solve (see Trajectory.Sweep): it
+// returns dL/dZ0 and adds parameter gradients into the dynamics' Params.
+// It needs Options.Adjoint.
+func (sol *Solution) Backward(ctx context.Context, dZ []*tensor.Dense, r Regularization) (*tensor.Dense, error) {
+	if !sol.opts.Adjoint {
+		return nil, fmt.Errorf("ode: Backward needs the checkpoints of the forward solve: set Options.Adjoint")
+	}
+	s := newStepper(&sol.prob, &sol.opts)
+	s.nfe = &sol.BackwardNFE
+	return sol.Sweep(ctx, s.tp, &odeReplayer{st: s, tr: &sol.Trajectory}, dZ, r)
+}
+
+// Replay re-records the whole frozen solve on z0's tape (see
+// Trajectory.ReplayAll). It needs Options.Adjoint.
+func (sol *Solution) Replay(tp *ad.Tape, z0 ad.Var) (z []ad.Var, e, s []ad.Var, err error) {
+	if !sol.opts.Adjoint {
+		return nil, nil, nil, fmt.Errorf("ode: Replay needs the step record of the forward solve: set Options.Adjoint")
+	}
+	st := newStepper(&sol.prob, &sol.opts)
+	st.tp = tp
+	nfe := 0
+	st.nfe = &nfe
+	return sol.ReplayAll(&odeReplayer{st: st, tr: &sol.Trajectory}, z0)
+}
+
+// aggregate returns the aggregate of terms and d(aggregate)/d(term_j).
+func aggregate(terms []float64, agg Aggregation) (float64, []float64) {
+	w := make([]float64, len(terms))
+	if len(terms) == 0 {
+		return 0, w
+	}
+	switch agg {
+	case Mean, Sum:
+		s := 0.0
+		for _, v := range terms {
+			s += v
+		}
+		c := 1.0
+		if agg == Mean {
+			c = 1 / float64(len(terms))
+		}
+		for j := range w {
+			w[j] = c
+		}
+		return c * s, w
+	case Max:
+		best := 0
+		for j, v := range terms {
+			if v > terms[best] {
+				best = j
+			}
+		}
+		w[best] = 1
+		return terms[best], w
+	}
+	panic(fmt.Sprintf("ode: unknown aggregation %d", int(agg)))
+}
