@@ -78,7 +78,7 @@ type node struct {
 // A Tape is not safe for concurrent use.
 type Tape struct {
 	nodes    []node
-	pool     map[int][]*tensor.Dense
+	pool     []freeList
 	gen      uint64
 	params   []*Param
 	tangents []int32
@@ -89,7 +89,7 @@ type Tape struct {
 
 // NewTape returns an empty tape.
 func NewTape() *Tape {
-	return &Tape{pool: make(map[int][]*tensor.Dense), gen: 1}
+	return &Tape{gen: 1}
 }
 
 // Len is the number of recorded nodes; use it as a mark for JVP.
@@ -117,11 +117,28 @@ func (tp *Tape) Reset() {
 	tp.gen++
 }
 
+// freeList holds released buffers of one length. A computation uses few
+// distinct lengths, so a linear scan beats a map.
+type freeList struct {
+	n    int
+	list []*tensor.Dense
+}
+
+func (tp *Tape) list(n int) *freeList {
+	for i := range tp.pool {
+		if tp.pool[i].n == n {
+			return &tp.pool[i]
+		}
+	}
+	tp.pool = append(tp.pool, freeList{n: n})
+	return &tp.pool[len(tp.pool)-1]
+}
+
 func (tp *Tape) get(r, c int) *tensor.Dense {
-	n := r * c
-	if l := tp.pool[n]; len(l) > 0 {
+	fl := tp.list(r * c)
+	if l := fl.list; len(l) > 0 {
 		d := l[len(l)-1]
-		tp.pool[n] = l[:len(l)-1]
+		fl.list = l[:len(l)-1]
 		d.Rows, d.Cols = r, c
 		return d
 	}
@@ -135,7 +152,8 @@ func (tp *Tape) getZero(r, c int) *tensor.Dense {
 }
 
 func (tp *Tape) put(d *tensor.Dense) {
-	tp.pool[len(d.Data)] = append(tp.pool[len(d.Data)], d)
+	fl := tp.list(len(d.Data))
+	fl.list = append(fl.list, d)
 }
 
 func (tp *Tape) check(vs ...Var) {

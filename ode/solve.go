@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/tensor"
@@ -188,7 +189,18 @@ func Solve(ctx context.Context, p Problem, opts *Options) (*Solution, error) {
 		return nil, err
 	}
 	s := newStepper(&p, &o)
+	defer s.release()
 	return s.run(ctx)
+}
+
+// tapes recycles step tapes (and their buffer pools) across solves.
+var tapes = sync.Pool{New: func() any { return ad.NewTape() }}
+
+// release returns the stepper's tape to the pool; nothing may use it after.
+func (s *stepper) release() {
+	s.tp.Reset()
+	tapes.Put(s.tp)
+	s.tp = nil
 }
 
 // stepper is the per-solve workspace.
@@ -210,7 +222,7 @@ type stepper struct {
 }
 
 func newStepper(p *Problem, o *Options) *stepper {
-	s := &stepper{p: p, o: o, tab: o.Method, tp: ad.NewTape()}
+	s := &stepper{p: p, o: o, tab: o.Method, tp: tapes.Get().(*ad.Tape)}
 	s.sol = &Solution{prob: *p, opts: *o}
 	s.nfe = &s.sol.NFE
 	s.u = p.Z0.Clone()
@@ -336,7 +348,7 @@ func (s *stepper) initialStep() float64 {
 	if o.Dt > 0 {
 		return math.Min(o.Dt, o.DtMax)
 	}
-	tp := ad.NewTape()
+	tp := s.tp
 	z := tensor.New(p.Z0.Rows, p.Z0.Cols)
 	f := func(t float64, u, du []float64) {
 		tp.Reset()
