@@ -323,7 +323,7 @@ func TestParamsAccumulateAndRecordingReusesMemory(t *testing.T) {
 		tp.Reset()
 		xv := tp.Const(x)
 		y := Dense(xv, tp.Param(w), tp.Param(bias), ActTanh)
-		if tp.Param(w) != tp.Param(w) {
+		if p1, p2 := tp.Param(w), tp.Param(w); p1 != p2 {
 			t.Fatal("binding a Param twice gave two Vars")
 		}
 		tp.Backward(Mean(Square(y)))
