@@ -340,3 +340,22 @@ func TestParamsAccumulateAndRecordingReusesMemory(t *testing.T) {
 		t.Fatalf("re-recording allocated %v times", allocs)
 	}
 }
+
+// TestParamOnTwoTapes binds one Param on two tapes in turn; each tape's
+// gradient must be its own.
+func TestParamOnTwoTapes(t *testing.T) {
+	p := NewParam("p", 1, 1)
+	p.Value.Data[0] = 2
+	a, b := NewTape(), NewTape()
+	x := a.Param(p)
+	y1 := Scale(x, 3)
+	b.Param(p)
+	x2 := a.Param(p)
+	if x != x2 {
+		t.Fatal("rebinding on the same tape gave a new Var")
+	}
+	a.Backward(Add(y1, Scale(x2, 5)))
+	if g := p.Grad.Data[0]; g != 8 {
+		t.Fatalf("gradient %v, want 8", g)
+	}
+}

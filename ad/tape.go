@@ -44,10 +44,6 @@ type Param struct {
 	Name  string
 	Value *tensor.Dense
 	Grad  *tensor.Dense
-
-	tape *Tape
-	gen  uint64
-	id   int32
 }
 
 // NewParam returns a parameter of the given shape with a zeroed gradient.
@@ -79,8 +75,8 @@ type node struct {
 type Tape struct {
 	nodes    []node
 	pool     []freeList
-	gen      uint64
 	params   []*Param
+	paramIDs []int32
 	tangents []int32
 	ints     []int32
 	floats   []float64
@@ -89,7 +85,7 @@ type Tape struct {
 
 // NewTape returns an empty tape.
 func NewTape() *Tape {
-	return &Tape{gen: 1}
+	return &Tape{}
 }
 
 // Len is the number of recorded nodes; use it as a mark for JVP.
@@ -110,11 +106,12 @@ func (tp *Tape) Reset() {
 		*n = node{}
 	}
 	tp.nodes = tp.nodes[:0]
+	clear(tp.params)
 	tp.params = tp.params[:0]
+	tp.paramIDs = tp.paramIDs[:0]
 	tp.tangents = tp.tangents[:0]
 	tp.ints = tp.ints[:0]
 	tp.floats = tp.floats[:0]
-	tp.gen++
 }
 
 // freeList holds released buffers of one length. A computation uses few
@@ -201,15 +198,19 @@ func (tp *Tape) Fill(r, c int, v float64) Var {
 func (tp *Tape) Scalar(v float64) Var { return tp.Fill(1, 1, v) }
 
 // Param binds p to the tape for the current recording and returns its Var.
-// Binding the same Param again before Reset returns the same Var.
+// Binding the same Param again before Reset returns the same Var. A Param
+// keeps no binding state, so one model may be recorded on several tapes at
+// once (its Grad is shared: Backward on each tape adds into it).
 func (tp *Tape) Param(p *Param) Var {
-	if p.tape == tp && p.gen == tp.gen {
-		return Var{tp, p.id}
+	for i, q := range tp.params {
+		if q == p {
+			return Var{tp, tp.paramIDs[i]}
+		}
 	}
 	v := tp.Leaf(p.Value, true)
 	tp.nodes[v.id].param = p
-	p.tape, p.gen, p.id = tp, tp.gen, v.id
 	tp.params = append(tp.params, p)
+	tp.paramIDs = append(tp.paramIDs, v.id)
 	return v
 }
 
@@ -274,8 +275,8 @@ func (tp *Tape) Backward(loss Var) {
 		}
 		tp.backward(int32(i))
 	}
-	for _, p := range tp.params {
-		if g := tp.nodes[p.id].grad; g != nil {
+	for i, p := range tp.params {
+		if g := tp.nodes[tp.paramIDs[i]].grad; g != nil {
 			if p.Grad == nil {
 				p.Grad = tensor.New(p.Value.Rows, p.Value.Cols)
 			}
