@@ -9,6 +9,7 @@ package tensor
 
 /*
 #cgo LDFLAGS: -lopenblas
+extern void openblas_set_num_threads(int);
 */
 import "C"
 
@@ -21,6 +22,13 @@ import (
 // build: "openblas" when built with -tags openblas, "gonum" otherwise.
 const BLASBackend = "openblas"
 
+// splitGemm makes MatMul split large products across the par workers.
+// OpenBLAS runs single-threaded under it: its own threads spin-wait between
+// calls and would compete for the cores with the parallel elementwise
+// kernels that run between matrix products (measured in BENCHMARKS.md).
+const splitGemm = true
+
 func init() {
+	C.openblas_set_num_threads(1)
 	blas64.Use(netlib.Implementation{})
 }

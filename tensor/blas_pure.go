@@ -6,3 +6,6 @@ package tensor
 // build: "gonum" (pure Go) by default, "openblas" when built with
 // -tags openblas.
 const BLASBackend = "gonum"
+
+// splitGemm is false: gonum's Dgemm parallelises large products itself.
+const splitGemm = false

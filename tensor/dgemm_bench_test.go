@@ -105,9 +105,12 @@ func TestDGEMMMatchesPureGo(t *testing.T) {
 	}
 }
 
-// BenchmarkDGEMM measures blas64.Gemm on row-major float64 matrices, C = A*B
-// with A m×k and B k×n, counting 2*m*n*k floating-point operations per call.
-// The sub-benchmark names start with the BLAS backend of the build.
+// BenchmarkDGEMM measures tensor.MatMul (the product every layer uses: with
+// OpenBLAS it splits the product over the cores, each running
+// single-threaded OpenBLAS) and, for reference, a direct blas64.Gemm call,
+// on row-major float64 matrices, C = A*B with A m×k and B k×n, counting
+// 2*m*n*k floating-point operations per call. The sub-benchmark names start
+// with the BLAS backend of the build.
 // 512x785x100 and 512x101x784 are the two products of one MNIST-NODE layer
 // at batch 512; 2048x2048x2048 is a large square product for comparison with
 // the backend's peak rate.
@@ -118,6 +121,21 @@ func BenchmarkDGEMM(b *testing.B) {
 		{2048, 2048, 2048},
 	} {
 		b.Run(fmt.Sprintf("%s/%dx%dx%d", tensor.BLASBackend, s.m, s.k, s.n), func(b *testing.B) {
+			rnd := rand.New(rand.NewPCG(3, 4))
+			a := randGeneral(rnd, s.m, s.k)
+			bm := randGeneral(rnd, s.k, s.n)
+			c := blas64.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: make([]float64, s.m*s.n)}
+			flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+			ta := tensor.FromSlice(s.m, s.k, a.Data)
+			tb := tensor.FromSlice(s.k, s.n, bm.Data)
+			tc := tensor.FromSlice(s.m, s.n, c.Data)
+			b.ReportAllocs()
+			for b.Loop() {
+				tensor.MatMul(tc, 1, ta, false, tb, false, 0)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+		b.Run(fmt.Sprintf("%s-direct/%dx%dx%d", tensor.BLASBackend, s.m, s.k, s.n), func(b *testing.B) {
 			rnd := rand.New(rand.NewPCG(3, 4))
 			a := randGeneral(rnd, s.m, s.k)
 			bm := randGeneral(rnd, s.k, s.n)

@@ -2,6 +2,9 @@ package tensor
 
 import (
 	"fmt"
+	"sync"
+
+	"github.com/whitebox-de/whitebox/internal/par"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
@@ -41,6 +44,28 @@ func MatMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB b
 		smallMatMul(dst, alpha, a, transA, b, transB, beta, m, n, k)
 		return
 	}
+	if splitGemm && m*n*k >= minSplitGemm && par.Workers() > 1 {
+		j := gemmPool.Get().(*gemmJob)
+		*j = gemmJob{alpha: alpha, beta: beta, a: a, b: b, c: dst, transA: transA, transB: transB}
+		// Split the longer of C's dimensions into blocks of whole rows or
+		// columns; each block is an independent product on a strided view.
+		if m >= n {
+			par.ForGrain(m, max(8, m/par.Workers()), j)
+		} else {
+			j.byCols = true
+			par.ForGrain(n, max(8, n/par.Workers()), j)
+		}
+		*j = gemmJob{}
+		gemmPool.Put(j)
+		return
+	}
+	gemm(alpha, general(a), transA, general(b), transB, beta, general(dst))
+}
+
+// minSplitGemm is the m*n*k from which products are split across workers.
+const minSplitGemm = 1 << 18
+
+func gemm(alpha float64, a blas64.General, transA bool, b blas64.General, transB bool, beta float64, c blas64.General) {
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if transA {
 		ta = blas.Trans
@@ -48,7 +73,47 @@ func MatMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB b
 	if transB {
 		tb = blas.Trans
 	}
-	blas64.Gemm(ta, tb, alpha, general(a), general(b), beta, general(dst))
+	blas64.Gemm(ta, tb, alpha, a, b, beta, c)
+}
+
+type gemmJob struct {
+	alpha, beta    float64
+	a, b, c        *Dense
+	transA, transB bool
+	byCols         bool
+}
+
+var gemmPool = sync.Pool{New: func() any { return new(gemmJob) }}
+
+// rows returns rows [lo, hi) of d as a view.
+func rows(d blas64.General, lo, hi int) blas64.General {
+	return blas64.General{Rows: hi - lo, Cols: d.Cols, Stride: d.Stride, Data: d.Data[lo*d.Stride : (hi-1)*d.Stride+d.Cols]}
+}
+
+// cols returns columns [lo, hi) of d as a view.
+func cols(d blas64.General, lo, hi int) blas64.General {
+	return blas64.General{Rows: d.Rows, Cols: hi - lo, Stride: d.Stride, Data: d.Data[lo : (d.Rows-1)*d.Stride+hi]}
+}
+
+func (j *gemmJob) Run(lo, hi int) {
+	a, b, c := general(j.a), general(j.b), general(j.c)
+	if !j.byCols {
+		// C[lo:hi, :] = op(A)[lo:hi, :] * op(B).
+		if j.transA {
+			a = cols(a, lo, hi)
+		} else {
+			a = rows(a, lo, hi)
+		}
+		gemm(j.alpha, a, j.transA, b, j.transB, j.beta, rows(c, lo, hi))
+		return
+	}
+	// C[:, lo:hi] = op(A) * op(B)[:, lo:hi].
+	if j.transB {
+		b = rows(b, lo, hi)
+	} else {
+		b = cols(b, lo, hi)
+	}
+	gemm(j.alpha, a, j.transA, b, j.transB, j.beta, cols(c, lo, hi))
 }
 
 func smallMatMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB bool, beta float64, m, n, k int) {
