@@ -78,6 +78,11 @@ func cases() []opCase {
 		{"RMS", sq(3, 4), -1, 1, func(x []Var) Var { return RMS(x[0]) }},
 		{"LogSumExp", sq(3, 4), -3, 3, func(x []Var) Var { return LogSumExp(x[0]) }},
 		{"LogSoftmax", sq(3, 4), -3, 3, func(x []Var) Var { return LogSoftmax(x[0]) }},
+		{"RMSDiff", two(3, 4), -1, 1, func(x []Var) Var { return RMSDiff(x[0], x[1]) }},
+		{"ErrorNorm", [][2]int{{3, 4}, {3, 4}, {3, 4}}, -1, 1, func(x []Var) Var { return ErrorNorm(x[0], x[1], x[2], 0.3, 0.7) }},
+		{"ErrorNormComposite", [][2]int{{3, 4}, {3, 4}}, -1, 1, func(x []Var) Var {
+			return ErrorNorm(Sub(x[0], x[1]), Tanh(x[0]), Square(x[1]), 1e-3, 1e-2)
+		}},
 		{"LinComb", two(3, 4), -1, 1, func(x []Var) Var { return LinComb([]float64{0.3, -1.7}, x) }},
 		{"Composite", [][2]int{{2, 3}, {3, 3}, {1, 3}}, -1, 1, func(x []Var) Var {
 			h := Dense(Cube(x[0]), x[1], x[2], ActTanh)

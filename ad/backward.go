@@ -294,6 +294,62 @@ func (tp *Tape) backward(i int32) {
 				tensor.AddScaled(gk.Data, gk.Data, n.coef[k], g.Data)
 			}
 		}
+	case opRMSDiff:
+		if y.Data[0] == 0 {
+			return
+		}
+		c := g.Data[0] / (float64(len(xa.Data)) * y.Data[0])
+		var ga, gb []float64
+		if needA {
+			ga = tp.gradOf(n.a).Data
+		}
+		if needB {
+			gb = tp.gradOf(n.b).Data
+		}
+		for k := range xa.Data {
+			d := c * (xa.Data[k] - xb.Data[k])
+			if ga != nil {
+				ga[k] += d
+			}
+			if gb != nil {
+				gb[k] -= d
+			}
+		}
+	case opErrorNorm:
+		if y.Data[0] == 0 {
+			return
+		}
+		u1 := tp.nodes[n.c].val
+		needC := tp.nodes[n.c].needs
+		atol, rtol := n.s, n.coef[0]
+		c := g.Data[0] / (float64(len(xa.Data)) * y.Data[0])
+		var gx, g0, g1 []float64
+		if needA {
+			gx = tp.gradOf(n.a).Data
+		}
+		if needB {
+			g0 = tp.gradOf(n.b).Data
+		}
+		if needC {
+			g1 = tp.gradOf(n.c).Data
+		}
+		for k, x := range xa.Data {
+			a0, a1 := math.Abs(xb.Data[k]), math.Abs(u1.Data[k])
+			sc := atol + rtol*math.Max(a0, a1)
+			r := x / sc
+			if gx != nil {
+				gx[k] += c * r / sc
+			}
+			// d r / d sc = -r/sc; d sc / d u = rtol*sign(u) for the larger |u|.
+			ds := -c * r * r / sc * rtol
+			if a0 >= a1 {
+				if g0 != nil {
+					g0[k] += ds * sign(xb.Data[k])
+				}
+			} else if g1 != nil {
+				g1[k] += ds * sign(u1.Data[k])
+			}
+		}
 	default:
 		panic("ad: backward: unknown op")
 	}
@@ -305,4 +361,14 @@ func sigmoid(x float64) float64 {
 	}
 	e := math.Exp(x)
 	return e / (1 + e)
+}
+
+func sign(x float64) float64 {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return 0
 }

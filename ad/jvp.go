@@ -44,7 +44,7 @@ func (tp *Tape) jvp(i int32) (Var, bool) {
 	a, b := Var{tp, n.a}, Var{tp, n.b}
 	ta, okA := tp.tan(n.a)
 	tb, okB := tp.tan(n.b)
-	if !okA && !okB && n.op != opLinComb && n.op != opDense {
+	if !okA && !okB && n.op != opLinComb && n.op != opDense && n.op != opErrorNorm {
 		return Var{}, false
 	}
 	switch n.op {
@@ -212,6 +212,55 @@ func (tp *Tape) jvp(i int32) (Var, bool) {
 	case opLogSoftmax:
 		sm := Exp(y)
 		return AddCol(ta, Neg(RowSums(Mul(sm, ta)))), true
+	case opRMSDiff:
+		if tp.val(y).Data[0] == 0 {
+			return Scale(y, 0), true
+		}
+		var td Var
+		switch {
+		case okA && okB:
+			td = Sub(ta, tb)
+		case okA:
+			td = ta
+		default:
+			td = Neg(tb)
+		}
+		return Div(Mean(Mul(Sub(a, b), td)), y), true
+	case opErrorNorm:
+		// y = RMS(r), r = x/s, s = atol + rtol*max(|u0|,|u1|):
+		// y' = mean(r*r')/y with r' = (x' - r*s')/s.
+		c := Var{tp, n.c}
+		tc, okC := tp.tan(n.c)
+		if !okA && !okB && !okC {
+			return Var{}, false
+		}
+		if tp.val(y).Data[0] == 0 {
+			return Scale(y, 0), true
+		}
+		atol, rtol := n.s, n.coef[0]
+		sc := AddScalar(Scale(Max(Abs(b), Abs(c)), rtol), atol)
+		r := Div(a, sc)
+		var ts Var
+		okS := false
+		if okB {
+			m := tp.maskPair(Abs(b), Abs(c), true)
+			ts, okS = Mul(tb, Mul(m, tp.mask(b, sign))), true
+		}
+		if okC {
+			m := tp.maskPair(Abs(b), Abs(c), false)
+			t1 := Mul(tc, Mul(m, tp.mask(c, sign)))
+			ts, okS = sumTan(ts, okS, t1, true)
+		}
+		var tr Var
+		switch {
+		case okA && okS:
+			tr = Sub(ta, Mul(r, Scale(ts, rtol)))
+		case okA:
+			tr = ta
+		default:
+			tr = Neg(Mul(r, Scale(ts, rtol)))
+		}
+		return Div(Mean(Mul(r, Div(tr, sc))), y), true
 	case opLinComb:
 		var coef []float64
 		var ts []Var

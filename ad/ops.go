@@ -44,6 +44,8 @@ const (
 	opLogSoftmax
 	opLinComb
 	opDense
+	opRMSDiff
+	opErrorNorm
 )
 
 // Activations for Dense.
@@ -499,5 +501,36 @@ func Apply(x Var, r, c int, f func(dst, src *tensor.Dense)) Var {
 	tp.check(x)
 	out, d := tp.push(opLeaf, -1, -1, r, c)
 	f(d, tp.val(x))
+	return out
+}
+
+// RMSDiff returns the 1x1 RMS(a - b) without materialising a - b: the
+// numerator and denominator of the stiffness estimate. Its gradient at 0 is 0.
+func RMSDiff(a, b Var) Var {
+	tp := a.tp
+	tp.sameShape("RMSDiff", a, b)
+	va, vb := tp.val(a), tp.val(b)
+	out, d := tp.push(opRMSDiff, a.id, b.id, 1, 1)
+	d.Data[0] = tensor.RMSDiff(va.Data, vb.Data)
+	return out
+}
+
+// ErrorNorm returns the 1x1 error estimate of an embedded Runge-Kutta pair,
+// RMS(x ./ (atol + rtol*max(|u0|, |u1|))), fused into one pass. x is the
+// error estimate utilde, u0 and u1 the states at the start and end of the
+// step. Where |u0| and |u1| tie, the gradient goes to u0.
+func ErrorNorm(x, u0, u1 Var, atol, rtol float64) Var {
+	tp := x.tp
+	tp.sameShape("ErrorNorm", x, u0)
+	tp.sameShape("ErrorNorm", x, u1)
+	out, d := tp.push(opErrorNorm, x.id, u0.id, 1, 1)
+	n := &tp.nodes[out.id]
+	n.c = u1.id
+	n.s = atol
+	n.coef = tp.floats[len(tp.floats):]
+	tp.floats = append(tp.floats, rtol)
+	n.coef = tp.floats[len(tp.floats)-1 : len(tp.floats) : len(tp.floats)]
+	n.needs = n.needs || tp.nodes[u1.id].needs
+	d.Data[0] = tensor.ErrorNorm(tp.val(x).Data, tp.val(u0).Data, tp.val(u1).Data, atol, rtol)
 	return out
 }

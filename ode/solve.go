@@ -308,14 +308,13 @@ func (s *stepper) record(t, h float64, u, k1 ad.Var, sv *stageVars, wantE, wantS
 			}
 		}
 		ut := ad.LinComb(s.coef, s.vars)
-		sc := ad.AddScalar(ad.Scale(ad.Max(ad.Abs(u), ad.Abs(sv.u1)), s.o.RTol), s.o.ATol)
-		sv.e = ad.RMS(ad.Div(ut, sc))
+		sv.e = ad.ErrorNorm(ut, u, sv.u1, s.o.ATol, s.o.RTol)
 	}
 	if wantS && tab.HasStiffnessEstimate() {
 		i, j := tab.StiffnessStages[0], tab.StiffnessStages[1]
-		den := ad.RMS(ad.Sub(sv.g[j], sv.g[i]))
+		den := ad.RMSDiff(sv.g[j], sv.g[i])
 		if d := den.Scalar(); d != 0 && !math.IsNaN(d) {
-			num := ad.RMS(ad.Sub(sv.k[j], sv.k[i]))
+			num := ad.RMSDiff(sv.k[j], sv.k[i])
 			sv.s = ad.Scale(ad.Div(num, den), 1/tab.StabilityScale)
 		}
 	}

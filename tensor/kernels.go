@@ -352,3 +352,32 @@ func AllFinite(x []float64) bool {
 	}
 	return true
 }
+
+// RMSDiff returns RMS(a - b) without forming a - b.
+func RMSDiff(a, b []float64) float64 {
+	checkLen("RMSDiff", a, b)
+	if len(a) == 0 {
+		return 0
+	}
+	s := 0.0
+	for i, x := range a {
+		d := x - b[i]
+		s += d * d
+	}
+	return math.Sqrt(s / float64(len(a)))
+}
+
+// ErrorNorm returns RMS(x ./ (atol + rtol*max(|u0|, |u1|))), the scaled
+// error norm of an embedded Runge-Kutta pair.
+func ErrorNorm(x, u0, u1 []float64, atol, rtol float64) float64 {
+	checkLen("ErrorNorm", x, u0, u1)
+	if len(x) == 0 {
+		return 0
+	}
+	s := 0.0
+	for i, v := range x {
+		r := v / (atol + rtol*math.Max(math.Abs(u0[i]), math.Abs(u1[i])))
+		s += r * r
+	}
+	return math.Sqrt(s / float64(len(x)))
+}
