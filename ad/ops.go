@@ -352,7 +352,7 @@ func SliceCols(x Var, lo, hi int) Var {
 }
 
 // SliceRows returns rows [lo, hi) of x, for example the time row of a
-// time-concatenating layer's weight matrix.
+// time-concatenating layer's weight matrix. The result shares x's memory.
 func SliceRows(x Var, lo, hi int) Var {
 	tp := x.tp
 	tp.check(x)
@@ -360,10 +360,12 @@ func SliceRows(x Var, lo, hi int) Var {
 	if lo < 0 || hi > vx.Rows || lo > hi {
 		panic(fmt.Sprintf("ad: SliceRows: rows [%d,%d) out of range for %s", lo, hi, vx.Shape()))
 	}
-	out, d := tp.push(opSliceRows, x.id, -1, hi-lo, vx.Cols)
-	tp.nodes[out.id].i0 = lo
-	copy(d.Data, vx.Data[lo*vx.Cols:hi*vx.Cols])
-	return out
+	// Rows of a row-major matrix are contiguous: the result is a view.
+	needs := tp.nodes[x.id].needs
+	view := tp.view()
+	view.Rows, view.Cols, view.Data = hi-lo, vx.Cols, vx.Data[lo*vx.Cols:hi*vx.Cols]
+	tp.nodes = append(tp.nodes, node{op: opSliceRows, a: x.id, b: -1, c: -1, i0: lo, val: view, needs: needs, isView: true})
+	return Var{tp, int32(len(tp.nodes) - 1)}
 }
 
 func reduce(op opKind, x Var, r, c int) (Var, *tensor.Dense, *tensor.Dense) {

@@ -52,18 +52,19 @@ func NewParam(name string, rows, cols int) *Param {
 }
 
 type node struct {
-	op    opKind
-	a, b  int32 // inputs, -1 when absent
-	c     int32
-	args  []int32   // n-ary inputs (LinComb)
-	coef  []float64 // n-ary coefficients
-	s     float64   // scalar parameter
-	i0    int       // slice start, activation code
-	val   *tensor.Dense
-	grad  *tensor.Dense
-	needs bool // depends on a value that wants a gradient
-	owned bool // val belongs to the tape's pool
-	param *Param
+	op     opKind
+	a, b   int32 // inputs, -1 when absent
+	c      int32
+	args   []int32   // n-ary inputs (LinComb)
+	coef   []float64 // n-ary coefficients
+	s      float64   // scalar parameter
+	i0     int       // slice start, activation code
+	val    *tensor.Dense
+	grad   *tensor.Dense
+	needs  bool // depends on a value that wants a gradient
+	owned  bool // val belongs to the tape's pool
+	isView bool // val is a header over another node's memory
+	param  *Param
 }
 
 // Tape records operations as they run (define-by-run) so that Backward can
@@ -77,6 +78,7 @@ type Tape struct {
 	pool     []freeList
 	params   []*Param
 	paramIDs []int32
+	views    []*tensor.Dense
 	tangents []int32
 	ints     []int32
 	floats   []float64
@@ -99,6 +101,10 @@ func (tp *Tape) Reset() {
 		n := &tp.nodes[i]
 		if n.owned {
 			tp.put(n.val)
+		}
+		if n.isView {
+			n.val.Data = nil
+			tp.views = append(tp.views, n.val)
 		}
 		if n.grad != nil {
 			tp.put(n.grad)
@@ -140,6 +146,16 @@ func (tp *Tape) get(r, c int) *tensor.Dense {
 		return d
 	}
 	return tensor.New(r, c)
+}
+
+// view returns a recycled matrix header.
+func (tp *Tape) view() *tensor.Dense {
+	if n := len(tp.views); n > 0 {
+		v := tp.views[n-1]
+		tp.views = tp.views[:n-1]
+		return v
+	}
+	return new(tensor.Dense)
 }
 
 func (tp *Tape) getZero(r, c int) *tensor.Dense {
@@ -242,9 +258,7 @@ func (tp *Tape) Seed(v Var, g []float64) {
 	if len(g) != len(gr.Data) {
 		panic(fmt.Sprintf("ad: Seed: cotangent of length %d for a %s value", len(g), gr.Shape()))
 	}
-	for i, x := range g {
-		gr.Data[i] += x
-	}
+	tensor.Add(gr.Data, gr.Data, g)
 }
 
 // SeedScalar adds s to every element of v's cotangent (s=1 on a 1x1 loss).

@@ -305,16 +305,37 @@ func tanhBackK(d, g, y []float64, _ float64) {
 	}
 }
 
-// ColSums sets dst[j] += sum_i m[i, j] for an r x len(dst) matrix m.
+// ColSumsAdd sets dst[j] += sum_i m[i, j] for an r x len(dst) matrix m
+// (the bias gradient of a dense layer).
 func ColSumsAdd(dst, m []float64) {
 	c := len(dst)
 	if c == 0 || len(m)%c != 0 {
 		panic(fmt.Sprintf("tensor: ColSumsAdd: %d values do not form rows of %d", len(m), c))
 	}
+	if len(m) < par.MinParallel || c < 64 {
+		colSumsAdd(dst, m, 0, c)
+		return
+	}
+	k := csPool.Get().(*csJob)
+	*k = csJob{dst: dst, m: m}
+	par.ForGrain(c, 32, k)
+	*k = csJob{}
+	csPool.Put(k)
+}
+
+type csJob struct{ dst, m []float64 }
+
+func (k *csJob) Run(lo, hi int) { colSumsAdd(k.dst, k.m, lo, hi) }
+
+var csPool = sync.Pool{New: func() any { return new(csJob) }}
+
+func colSumsAdd(dst, m []float64, lo, hi int) {
+	c := len(dst)
+	d := dst[lo:hi]
 	for r := 0; r+c <= len(m); r += c {
-		row := m[r : r+c]
+		row := m[r+lo : r+hi]
 		for j, v := range row {
-			dst[j] += v
+			d[j] += v
 		}
 	}
 }
