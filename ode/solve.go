@@ -415,6 +415,11 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 			k1 = tp.Const(s.k1)
 		}
 		s.record(t, h, u, k1, &sv, true, true)
+		if !s.hasK {
+			// f(t, u) stays valid for a retry after a rejection.
+			s.k1.CopyFrom(sv.k[0].Value())
+			s.hasK = true
+		}
 		eest := 0.0
 		if sv.e.Valid() {
 			eest = sv.e.Scalar()
@@ -468,7 +473,8 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 		s.u.CopyFrom(sv.u1.Value())
 		if s.tab.FSAL {
 			s.k1.CopyFrom(sv.k[s.tab.Stages-1].Value())
-			s.hasK = true
+		} else {
+			s.hasK = false
 		}
 		t = tEnd
 		h = math.Min(hNew, o.DtMax)

@@ -129,6 +129,25 @@ func TestStatisticsAndNFE(t *testing.T) {
 	if want := 3 + 6*len(sol.Steps); sol.NFE != want {
 		t.Fatalf("NFE %d, want 3 + 6*%d = %d (the seed's count for Tsit5)", sol.NFE, len(sol.Steps), want)
 	}
+	// A rejected first step must not re-evaluate k1: start with a step far
+	// too large.
+	big, err := Solve(context.Background(), linearProblem(w), &Options{RTol: 1e-8, ATol: 1e-8, Dt: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if big.Rejected == 0 {
+		t.Fatal("expected rejections with Dt = 1")
+	}
+	if want := 1 + 6*len(big.Steps); big.NFE != want {
+		t.Fatalf("NFE %d with a given Dt, want 1 + 6*%d = %d", big.NFE, len(big.Steps), want)
+	}
+	rk4, err := Solve(context.Background(), linearProblem(w), &Options{Method: RK4(), Dt: 0.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 4 * len(rk4.Steps); rk4.NFE != want {
+		t.Fatalf("RK4 NFE %d, want 4*%d", rk4.NFE, len(rk4.Steps))
+	}
 	tt := 0.0
 	for _, st := range sol.Steps {
 		if st.Accepted {
