@@ -395,6 +395,7 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 		if stop < len(s.stops) {
 			next = s.stops[stop]
 		}
+		hProp := h
 		if t+h >= next || next-(t+h) < 1e-12*math.Max(1, math.Abs(next)) {
 			h = next - t
 		}
@@ -477,6 +478,11 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 			s.hasK = false
 		}
 		t = tEnd
+		if h < hProp {
+			// A step shortened to land on a stop says nothing against the
+			// step size the controller had proposed.
+			hNew = math.Max(hNew, hProp)
+		}
 		h = math.Min(hNew, o.DtMax)
 	}
 	if len(o.SaveAt) == 0 {

@@ -11,7 +11,9 @@ import (
 )
 
 // smallGemm is the m*n*k below which a plain triple loop beats the BLAS call
-// overhead (measured with BenchmarkMatMulSmall).
+// overhead; products with a narrow inner or output dimension (the spiral
+// models' Dense(50,2) and its gradients) use the loops up to 2^20
+// multiply-adds (measured with BenchmarkMatMulSmall).
 const smallGemm = 8192
 
 func general(d *Dense) blas64.General {
@@ -40,7 +42,7 @@ func MatMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB b
 		Scale(dst.Data, beta, dst.Data)
 		return
 	}
-	if m*n*k <= smallGemm {
+	if m*n*k <= smallGemm || (min(n, k) <= 8 && m*n*k <= 1<<20) {
 		smallMatMul(dst, alpha, a, transA, b, transB, beta, m, n, k)
 		return
 	}
@@ -119,35 +121,69 @@ func (j *gemmJob) Run(lo, hi int) {
 func smallMatMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB bool, beta float64, m, n, k int) {
 	ad, bd, cd := a.Data, b.Data, dst.Data
 	as, bs := a.Cols, b.Cols
-	for i := 0; i < m; i++ {
-		crow := cd[i*n : (i+1)*n]
-		if beta == 0 {
-			clear(crow)
-		} else if beta != 1 {
+	if beta == 0 {
+		clear(cd)
+	} else if beta != 1 {
+		for j := range cd {
+			cd[j] *= beta
+		}
+	}
+	switch {
+	case !transA && (transB || n < 8):
+		// Dot products of rows of A with columns of op(B): contiguous for
+		// transposed B, short strides for narrow B.
+		for i := 0; i < m; i++ {
+			arow := ad[i*as : i*as+k]
+			crow := cd[i*n : (i+1)*n]
 			for j := range crow {
-				crow[j] *= beta
+				s := 0.0
+				if transB {
+					brow := bd[j*bs : j*bs+k]
+					for p, av := range arow {
+						s += av * brow[p]
+					}
+				} else {
+					for p, av := range arow {
+						s += av * bd[p*bs+j]
+					}
+				}
+				crow[j] += alpha * s
 			}
 		}
+	case !transB:
+		// Rank-1 updates row by row of B: contiguous over B's and C's rows.
 		for p := 0; p < k; p++ {
-			var aip float64
-			if transA {
-				aip = ad[p*as+i]
-			} else {
-				aip = ad[i*as+p]
-			}
-			aip *= alpha
-			if aip == 0 {
-				continue
-			}
-			if !transB {
-				brow := bd[p*bs : p*bs+n]
+			brow := bd[p*bs : p*bs+n]
+			for i := 0; i < m; i++ {
+				var aip float64
+				if transA {
+					aip = ad[p*as+i]
+				} else {
+					aip = ad[i*as+p]
+				}
+				aip *= alpha
+				if aip == 0 {
+					continue
+				}
+				crow := cd[i*n : (i+1)*n]
+				if n == 2 {
+					crow[0] += aip * brow[0]
+					crow[1] += aip * brow[1]
+					continue
+				}
 				for j, bv := range brow {
 					crow[j] += aip * bv
 				}
-			} else {
-				for j := 0; j < n; j++ {
-					crow[j] += aip * bd[j*bs+p]
+			}
+		}
+	default:
+		for i := 0; i < m; i++ {
+			for j := 0; j < n; j++ {
+				s := 0.0
+				for p := 0; p < k; p++ {
+					s += ad[p*as+i] * bd[j*bs+p]
 				}
+				cd[i*n+j] += alpha * s
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package tensor
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -168,4 +169,36 @@ func BenchmarkTanhKernel(b *testing.B) {
 		Tanh(d, x)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/elem")
+}
+
+// BenchmarkMatMulSmall times the products of the spiral models (batch 1 and
+// 100; Dense(2,50) and Dense(50,2) forward and both backward products).
+func BenchmarkMatMulSmall(b *testing.B) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	for _, c := range []struct {
+		m, k, n int
+		ta, tb  bool
+	}{
+		{1, 2, 50, false, false}, {1, 50, 2, false, false},
+		{100, 2, 50, false, false}, {100, 50, 2, false, false},
+		{50, 100, 2, true, false}, {100, 2, 50, false, true},
+		{2, 100, 50, true, false}, {100, 50, 2, false, true},
+	} {
+		b.Run(fmt.Sprintf("%dx%dx%d-tA%v-tB%v", c.m, c.k, c.n, c.ta, c.tb), func(b *testing.B) {
+			a := FromSlice(c.m, c.k, randSlice(rng, c.m*c.k))
+			if c.ta {
+				a = FromSlice(c.k, c.m, a.Data)
+			}
+			bm := FromSlice(c.k, c.n, randSlice(rng, c.k*c.n))
+			if c.tb {
+				bm = FromSlice(c.n, c.k, bm.Data)
+			}
+			dst := New(c.m, c.n)
+			b.ReportAllocs()
+			for b.Loop() {
+				MatMul(dst, 1, a, c.ta, bm, c.tb, 0)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*c.m*c.n*c.k), "ns/madd")
+		})
+	}
 }
