@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/internal/check"
 	"github.com/whitebox-de/whitebox/tensor"
 )
 
@@ -142,29 +143,15 @@ func (p *Problem) validate() error {
 	if p.F == nil {
 		return invalid("Problem.F is nil")
 	}
-	if p.Z0 == nil || p.Z0.Len() == 0 {
-		return invalid("Problem.Z0 is empty; give the initial state as a batch x features matrix")
-	}
-	if !tensor.AllFinite(p.Z0.Data) {
-		return invalid("Problem.Z0 has NaN or infinite entries")
-	}
-	if math.IsNaN(p.T0) || math.IsNaN(p.T1) || math.IsInf(p.T0, 0) || math.IsInf(p.T1, 0) {
-		return invalid("time span [%v, %v] must be finite", p.T0, p.T1)
-	}
-	if !(p.T1 > p.T0) {
-		return invalid("time span [%v, %v] is empty or reversed; T1 must be greater than T0", p.T0, p.T1)
+	if err := check.InitialValue(p.Z0, p.T0, p.T1); err != nil {
+		return invalid("%v", err)
 	}
 	return nil
 }
 
 func checkTimes(name string, ts []float64, lo, hi float64, openLo bool) error {
-	for i, t := range ts {
-		if math.IsNaN(t) || t < lo || t > hi || (openLo && t == lo) {
-			return invalid("%s[%d] = %v lies outside the span [%v, %v]", name, i, t, lo, hi)
-		}
-		if i > 0 && t <= ts[i-1] {
-			return invalid("%s must be strictly ascending: %s[%d] = %v follows %v", name, name, i, t, ts[i-1])
-		}
+	if err := check.Times(name, ts, lo, hi, openLo); err != nil {
+		return invalid("%v", err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/brownian"
+	"github.com/whitebox-de/whitebox/internal/check"
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/tensor"
 )
@@ -179,17 +180,8 @@ func (p *Problem) validate() error {
 	if p.Drift == nil || p.Diffusion == nil {
 		return invalid("Problem.Drift and Problem.Diffusion must both be set")
 	}
-	if p.Z0 == nil || p.Z0.Len() == 0 {
-		return invalid("Problem.Z0 is empty; give the initial state as a batch x features matrix")
-	}
-	if !tensor.AllFinite(p.Z0.Data) {
-		return invalid("Problem.Z0 has NaN or infinite entries")
-	}
-	if math.IsNaN(p.T0) || math.IsNaN(p.T1) || math.IsInf(p.T0, 0) || math.IsInf(p.T1, 0) {
-		return invalid("time span [%v, %v] must be finite", p.T0, p.T1)
-	}
-	if !(p.T1 > p.T0) {
-		return invalid("time span [%v, %v] is empty or reversed; T1 must be greater than T0", p.T0, p.T1)
+	if err := check.InitialValue(p.Z0, p.T0, p.T1); err != nil {
+		return invalid("%v", err)
 	}
 	return nil
 }
@@ -277,22 +269,10 @@ func (o *Options) resolve(p *Problem) (*resolved, error) {
 		r.ctrl = *ode.DefaultSDEPI()
 	}
 	r.ctrl.Reset()
-	if err := checkTimes(r.SaveAt, p.T0, p.T1); err != nil {
-		return nil, err
+	if err := check.Times("SaveAt", r.SaveAt, p.T0, p.T1, false); err != nil {
+		return nil, invalid("%v", err)
 	}
 	return r, nil
-}
-
-func checkTimes(ts []float64, lo, hi float64) error {
-	for i, t := range ts {
-		if math.IsNaN(t) || t < lo || t > hi {
-			return invalid("SaveAt[%d] = %v lies outside the span [%v, %v]", i, t, lo, hi)
-		}
-		if i > 0 && t <= ts[i-1] {
-			return invalid("SaveAt must be strictly ascending: SaveAt[%d] = %v follows %v", i, t, ts[i-1])
-		}
-	}
-	return nil
 }
 
 // Solve integrates the SDE. It checks ctx once per step. Every solve records
