@@ -1,0 +1,440 @@
+package spiral
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/nn"
+	"github.com/whitebox-de/whitebox/ode"
+	"github.com/whitebox-de/whitebox/optim"
+	"github.com/whitebox-de/whitebox/tensor"
+	"github.com/whitebox-de/whitebox/train"
+)
+
+// The true system.
+var (
+	// A is the matrix of du/dt = (u.^3) A.
+	A = [2][2]float64{{-0.1, 2.0}, {-2.0, -0.1}}
+	// U0 is the initial state.
+	U0 = [2]float64{2, 0}
+)
+
+const (
+	// T is the end of the observed span [0, T].
+	T = 1.5
+	// Saves is the number of equally spaced observations, t = 0 included.
+	Saves = 30
+	// DataTol is the tolerance (rtol = atol) of the reference solve.
+	DataTol = 1e-10
+)
+
+// Data is the observed trajectory.
+type Data struct {
+	// Times are the observation times, Times[0] = 0 and Times[Saves-1] = T.
+	Times []float64
+	// U holds the observed states, one 1 x 2 matrix per time.
+	U []*tensor.Dense
+}
+
+// U0Dense returns the initial state as a fresh 1 x 2 matrix.
+func U0Dense() *tensor.Dense { return tensor.FromSlice(1, 2, []float64{U0[0], U0[1]}) }
+
+// SaveTimes returns the Saves equally spaced times on [0, T].
+func SaveTimes() []float64 {
+	ts := make([]float64, Saves)
+	for i := range ts {
+		ts[i] = T * float64(i) / float64(Saves-1)
+	}
+	ts[Saves-1] = T
+	return ts
+}
+
+// TrueDynamics is du/dt = (u.^3) A, for a batch of row states.
+func TrueDynamics(_ float64, u, du []float64) {
+	for i := 0; i+1 < len(u); i += 2 {
+		a, b := u[i]*u[i]*u[i], u[i+1]*u[i+1]*u[i+1]
+		du[i] = a*A[0][0] + b*A[1][0]
+		du[i+1] = a*A[0][1] + b*A[1][1]
+	}
+}
+
+// TrueData solves the true system at rtol = atol = DataTol and returns the
+// observations.
+func TrueData(ctx context.Context) (*Data, error) {
+	sol, err := ode.Solve(ctx, ode.Problem{F: ode.Plain(TrueDynamics), Z0: U0Dense(), T0: 0, T1: T},
+		&ode.Options{RTol: DataTol, ATol: DataTol, SaveAt: SaveTimes()})
+	if err != nil {
+		return nil, fmt.Errorf("spiral: generating the data: %w", err)
+	}
+	return &Data{Times: sol.T, U: sol.Z}, nil
+}
+
+// NewModel returns the dynamics x -> x^3 -> Dense(2,50,tanh) ->
+// Dense(50,2) with weights drawn from seed.
+func NewModel(seed uint64) *nn.Chain {
+	rng := rand.New(rand.NewPCG(seed, 0x5350495241)) // "SPIRA": a stream apart from IterationRNG's
+	return nn.NewChain(nn.Cube(), nn.NewDense(2, 50, nn.Tanh, rng), nn.NewDense(50, 2, nn.Identity, rng))
+}
+
+// Dynamics adapts a layer to an ode.Func (autonomous: t is ignored).
+func Dynamics(model nn.Layer) ode.Func {
+	return func(_ float64, z ad.Var) ad.Var { return model.Forward(z) }
+}
+
+// Config is one training run. DefaultConfig gives the values the reproduce
+// command uses at its default scale.
+type Config struct {
+	// Seed draws the initial weights and every iteration's randomness.
+	Seed uint64 `json:"seed"`
+	// Iterations is the number of Adam steps.
+	Iterations int `json:"iterations"`
+	// LR is Adam's learning rate at the first step. With LRFinal > 0 it
+	// decays exponentially to LRFinal at the last step (optim.ExpAnneal);
+	// with LRFinal = 0 it is constant.
+	LR      float64 `json:"lr"`
+	LRFinal float64 `json:"lr_final,omitempty"`
+	// RTol and ATol are the solver tolerances in training and prediction.
+	RTol float64 `json:"rtol"`
+	ATol float64 `json:"atol"`
+	// Reg is the regularization method and its coefficients.
+	Reg train.Regularization `json:"-"`
+	// PredictRepeats is how many times the prediction solve is timed (the
+	// median is reported); 0 means 1.
+	PredictRepeats int `json:"predict_repeats"`
+}
+
+// DefaultConfig returns the default protocol (the reproduce command's
+// default scale) with the given method: 4000 Adam iterations with the
+// learning rate decaying exponentially from 0.1 to 0.003, Tsit5 at
+// rtol = atol = 1e-6, the error coefficient annealed from 0.1 to 1e-4 (sum
+// aggregation, paper eq. 9), the stiffness coefficient 1e-6 (sum, eq. 11),
+// STEER's b = 0.5. README.md records how these values were chosen.
+func DefaultConfig(m train.Method) Config {
+	return Config{
+		Seed: 1999, Iterations: 4000, LR: 0.1, LRFinal: 0.003, RTol: 1e-6, ATol: 1e-6, PredictRepeats: 21,
+		Reg: train.Regularization{Method: m, ErrorFrom: 0.1, ErrorTo: 1e-4, ErrorAgg: ode.Sum,
+			Stiffness: 1e-6, StiffnessAgg: ode.Sum, SteerB: 0.5},
+	}
+}
+
+// FullConfig returns the paper-sized protocol: DefaultConfig at the paper's
+// neural-ODE tolerance rtol = atol = 1.4e-8 (its Section 4.1) with 10000
+// iterations, the error coefficient annealed down to 1e-6 so that the longer
+// training can reach vanilla's loss.
+func FullConfig(m train.Method) Config {
+	c := DefaultConfig(m)
+	c.Iterations = 10000
+	c.RTol, c.ATol = 1.4e-8, 1.4e-8
+	c.Reg.ErrorTo = 1e-6
+	return c
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	if c.Iterations <= 0 {
+		return fmt.Errorf("spiral: %d iterations; give a positive number", c.Iterations)
+	}
+	if c.LRFinal < 0 || math.IsNaN(c.LRFinal) || math.IsInf(c.LRFinal, 0) {
+		return fmt.Errorf("spiral: final learning rate %v; give a positive value, or 0 for a constant rate", c.LRFinal)
+	}
+	for name, v := range map[string]float64{"learning rate": c.LR, "rtol": c.RTol, "atol": c.ATol} {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("spiral: %s = %v; it must be positive and finite", name, v)
+		}
+	}
+	if c.PredictRepeats < 0 {
+		return fmt.Errorf("spiral: PredictRepeats = %d must not be negative", c.PredictRepeats)
+	}
+	if err := c.Reg.Validate(); err != nil {
+		return fmt.Errorf("spiral: %w", err)
+	}
+	return nil
+}
+
+// lrSchedule is Adam's learning rate as a function of its step number (1
+// for the first step).
+func (c *Config) lrSchedule() optim.Schedule {
+	if c.LRFinal == 0 || c.LRFinal == c.LR {
+		return optim.Constant(c.LR)
+	}
+	k := optim.ExpAnneal(c.LR, c.LRFinal, max(1, c.Iterations-1))
+	return optim.Func(func(n int) float64 { return k.At(n - 1) })
+}
+
+// fingerprint describes everything that shapes the training arithmetic
+// (not the seed, which checkpoints hold apart, nor the prediction timing).
+func (c *Config) fingerprint() string {
+	t := *c
+	t.Seed, t.PredictRepeats = 0, 0
+	js, _ := json.Marshal(t)
+	return fmt.Sprintf("spiral %s %s", js, t.Reg.String())
+}
+
+// Point is one iteration's record in a run's history.
+type Point struct {
+	Iteration   int     `json:"iteration"`
+	Loss        float64 `json:"loss"`
+	NFE         int     `json:"nfe"`
+	BackwardNFE int     `json:"backward_nfe"`
+}
+
+// history is the checkpoint section holding a run's Points: 32 bytes per
+// point, little endian (iteration, loss bits, NFE, backward NFE).
+type history struct{ points *[]Point }
+
+func (h history) MarshalBinary() ([]byte, error) {
+	b := make([]byte, 0, 32*len(*h.points))
+	for _, p := range *h.points {
+		b = binary.LittleEndian.AppendUint64(b, uint64(p.Iteration))
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(p.Loss))
+		b = binary.LittleEndian.AppendUint64(b, uint64(p.NFE))
+		b = binary.LittleEndian.AppendUint64(b, uint64(p.BackwardNFE))
+	}
+	return b, nil
+}
+
+func (h history) UnmarshalBinary(b []byte) error {
+	if len(b)%32 != 0 {
+		return fmt.Errorf("spiral: history section of %d bytes is not a whole number of 32-byte points", len(b))
+	}
+	ps := make([]Point, len(b)/32)
+	for i := range ps {
+		r := b[32*i:]
+		ps[i] = Point{Iteration: int(binary.LittleEndian.Uint64(r)), Loss: math.Float64frombits(binary.LittleEndian.Uint64(r[8:])),
+			NFE: int(binary.LittleEndian.Uint64(r[16:])), BackwardNFE: int(binary.LittleEndian.Uint64(r[24:]))}
+		if ps[i].Iteration != i+1 || ps[i].NFE < 0 || ps[i].BackwardNFE < 0 {
+			return fmt.Errorf("spiral: history section: point %d is inconsistent", i)
+		}
+	}
+	*h.points = ps
+	return nil
+}
+
+// Run is the state of one training run: the model, the optimizer and the
+// history of its iterations.
+type Run struct {
+	cfg     Config
+	data    *Data
+	model   *nn.Chain
+	params  []*ad.Param
+	opt     *optim.Adam
+	history []Point
+	f       ode.Func
+}
+
+// NewRun builds the model and optimizer of a run.
+func NewRun(cfg Config, data *Data) (*Run, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if data == nil || len(data.Times) < 2 || len(data.U) != len(data.Times) {
+		return nil, fmt.Errorf("spiral: the data must hold at least two observations (use TrueData)")
+	}
+	m := NewModel(cfg.Seed)
+	return &Run{cfg: cfg, data: data, model: m, params: m.Params(), opt: optim.NewAdam(cfg.lrSchedule()), f: Dynamics(m)}, nil
+}
+
+// Model returns the run's model.
+func (r *Run) Model() *nn.Chain { return r.model }
+
+// Config returns the run's configuration.
+func (r *Run) Config() Config { return r.cfg }
+
+// History returns the record of the completed iterations.
+func (r *Run) History() []Point { return r.history }
+
+// Step is one training iteration (a train.Step).
+func (r *Run) Step(ctx context.Context, it int, rng *rand.Rand) (train.Metrics, error) {
+	var m train.Metrics
+	end := math.Min(r.cfg.Reg.EndTime(0, T, rng), r.data.Times[len(r.data.Times)-1])
+	n := 0
+	for n < len(r.data.Times) && r.data.Times[n] <= end {
+		n++
+	}
+	sol, err := ode.Solve(ctx, ode.Problem{F: r.f, Z0: U0Dense(), T0: 0, T1: end},
+		&ode.Options{RTol: r.cfg.RTol, ATol: r.cfg.ATol, SaveAt: r.data.Times[:n], Adjoint: true})
+	if err != nil {
+		return m, fmt.Errorf("spiral: training solve: %w", err)
+	}
+	loss, dZ := mse(sol.Z, r.data.U[:n], true)
+	reg := r.cfg.Reg.At(it, r.cfg.Iterations)
+	nn.ZeroGrad(r.params)
+	if _, err := sol.Backward(ctx, dZ, reg); err != nil {
+		return m, fmt.Errorf("spiral: adjoint: %w", err)
+	}
+	r.opt.Step(r.params)
+
+	re, rs := sol.ErrorRegularizer(reg.ErrorAgg), sol.StiffnessRegularizer(reg.StiffnessAgg)
+	m.Loss = loss
+	m.Objective = loss + reg.Error*re + reg.Stiffness*rs
+	m.Regularizers = map[string]float64{"error": re, "stiffness": rs}
+	m.Coefficients = map[string]float64{"error": reg.Error, "stiffness": reg.Stiffness}
+	m.EndTime = end
+	m.NFE, m.BackwardNFE = sol.NFE, sol.BackwardNFE
+	r.history = append(r.history, Point{Iteration: it + 1, Loss: loss, NFE: sol.NFE, BackwardNFE: sol.BackwardNFE})
+	return m, nil
+}
+
+// mse returns the mean of (z - d)^2 over all saved states and components,
+// and, if grad, its cotangents dL/dz.
+func mse(z, d []*tensor.Dense, grad bool) (float64, []*tensor.Dense) {
+	count := 0
+	for _, zi := range z {
+		count += zi.Len()
+	}
+	var dZ []*tensor.Dense
+	if grad {
+		dZ = make([]*tensor.Dense, len(z))
+	}
+	s := 0.0
+	for i, zi := range z {
+		if grad {
+			dZ[i] = tensor.New(zi.Rows, zi.Cols)
+		}
+		for k, v := range zi.Data {
+			e := v - d[i].Data[k]
+			s += e * e
+			if grad {
+				dZ[i].Data[k] = 2 * e / float64(count)
+			}
+		}
+	}
+	return s / float64(count), dZ
+}
+
+// Loop returns a training loop for the run: its Step, the checkpoint
+// sections "model", "optimizer" and "history", the seed and a fingerprint
+// of the configuration. Set the recorders and checkpoint path on it.
+func (r *Run) Loop(name string) *train.Loop {
+	return &train.Loop{
+		Name: name, Iterations: r.cfg.Iterations, Seed: r.cfg.Seed, Fingerprint: r.cfg.fingerprint(),
+		Step: r.Step,
+		State: []train.Section{
+			{Name: "model", State: train.ModuleState(r.model)},
+			{Name: "optimizer", State: r.opt},
+			{Name: "history", State: history{&r.history}},
+		},
+	}
+}
+
+// Prediction is the trained model's forward solve over [0, T].
+type Prediction struct {
+	Times []float64
+	U     []*tensor.Dense
+	// Loss is the MSE against the data, NFE the solve's evaluations and
+	// Time the median wall time of one solve.
+	Loss float64
+	NFE  int
+	Time time.Duration
+}
+
+// Predict solves model over the observation times at rtol, atol without
+// gradients, repeats times (at least once), and reports the loss against
+// data, the NFE and the median time of one solve.
+func Predict(ctx context.Context, model nn.Layer, data *Data, rtol, atol float64, repeats int) (*Prediction, error) {
+	p := ode.Problem{F: Dynamics(model), Z0: U0Dense(), T0: 0, T1: data.Times[len(data.Times)-1]}
+	opts := &ode.Options{RTol: rtol, ATol: atol, SaveAt: data.Times}
+	var sol *ode.Solution
+	times := make([]time.Duration, max(1, repeats))
+	for i := range times {
+		t0 := time.Now()
+		s, err := ode.Solve(ctx, p, opts)
+		times[i] = time.Since(t0)
+		if err != nil {
+			return nil, fmt.Errorf("spiral: prediction solve: %w", err)
+		}
+		sol = s
+	}
+	slices.Sort(times)
+	loss, _ := mse(sol.Z, data.U, false)
+	return &Prediction{Times: sol.T, U: sol.Z, Loss: loss, NFE: sol.NFE, Time: times[len(times)/2]}, nil
+}
+
+// Options configure Train.
+type Options struct {
+	// Name labels the run (default "spiral/<method>/seed=<seed>").
+	Name string
+	// Recorders receive progress and metrics.
+	Recorders []train.Recorder
+	// Checkpoint, if set, is the checkpoint path, written every
+	// CheckpointEvery iterations (0: only on interrupt).
+	Checkpoint      string
+	CheckpointEvery int
+	// Resume, if set, is a checkpoint to continue from.
+	Resume string
+}
+
+// Result is a finished run.
+type Result struct {
+	Method     string
+	Seed       uint64
+	Iterations int
+	// TrainTime is the training wall time (sum over iterations).
+	TrainTime  time.Duration
+	Prediction *Prediction
+	History    []Point
+	Model      *nn.Chain
+}
+
+// Train runs cfg on data (resuming from opts.Resume if set) and predicts
+// with the trained model. An interrupted run returns the loop's
+// *train.InterruptedError.
+func Train(ctx context.Context, cfg Config, data *Data, opts Options) (*Result, error) {
+	r, err := NewRun(cfg, data)
+	if err != nil {
+		return nil, err
+	}
+	name := opts.Name
+	if name == "" {
+		name = fmt.Sprintf("spiral/%s/seed=%d", cfg.Reg.Method, cfg.Seed)
+	}
+	loop := r.Loop(name)
+	loop.Recorders = opts.Recorders
+	loop.CheckpointPath = opts.Checkpoint
+	loop.CheckpointEvery = opts.CheckpointEvery
+	if opts.Resume != "" {
+		if err := loop.Restore(opts.Resume); err != nil {
+			return nil, err
+		}
+	}
+	res, err := loop.Run(ctx)
+	if err != nil {
+		return nil, err
+	}
+	pred, err := Predict(ctx, r.model, data, cfg.RTol, cfg.ATol, cfg.PredictRepeats)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Method: cfg.Reg.Method.String(), Seed: cfg.Seed, Iterations: res.Iterations, TrainTime: res.Elapsed,
+		Prediction: pred, History: r.history, Model: r.model}, nil
+}
+
+// Curve solves the dynamics f from U0 over [0, T] and returns the state at n
+// equally spaced times (for figures): f is Dynamics(model) for a trained
+// model or ode.Plain(TrueDynamics) for the true system.
+func Curve(ctx context.Context, f ode.Func, n int, rtol, atol float64) (u1, u2 []float64, err error) {
+	if n < 2 {
+		return nil, nil, fmt.Errorf("spiral: a curve needs at least 2 points, got %d", n)
+	}
+	ts := make([]float64, n)
+	for i := range ts {
+		ts[i] = T * float64(i) / float64(n-1)
+	}
+	ts[n-1] = T
+	sol, err := ode.Solve(ctx, ode.Problem{F: f, Z0: U0Dense(), T0: 0, T1: T}, &ode.Options{RTol: rtol, ATol: atol, SaveAt: ts})
+	if err != nil {
+		return nil, nil, fmt.Errorf("spiral: curve: %w", err)
+	}
+	for _, z := range sol.Z {
+		u1 = append(u1, z.At(0, 0))
+		u2 = append(u2, z.At(0, 1))
+	}
+	return u1, u2, nil
+}

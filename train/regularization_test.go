@@ -1,0 +1,124 @@
+package train
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/whitebox-de/whitebox/ode"
+)
+
+func TestParseMethod(t *testing.T) {
+	for _, name := range MethodNames {
+		m, err := ParseMethod(name)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if m.String() != name {
+			t.Errorf("ParseMethod(%q).String() = %q", name, m.String())
+		}
+	}
+	m, err := ParseMethod(" Stiffness+STEER+error ")
+	if err != nil || m != (Method{Error: true, Stiffness: true, STEER: true}) || m.String() != "steer+error+stiffness" {
+		t.Errorf("any order: %+v %v", m, err)
+	}
+	for _, bad := range []string{"", "taylor", "error+error", "error+", "vanilla+error"} {
+		if _, err := ParseMethod(bad); err == nil || !strings.HasPrefix(err.Error(), "train: ") {
+			t.Errorf("ParseMethod(%q): %v", bad, err)
+		}
+	}
+}
+
+func TestParseAggregation(t *testing.T) {
+	for s, want := range map[string]ode.Aggregation{"sum": ode.Sum, "Mean": ode.Mean, "max": ode.Max} {
+		if got, err := ParseAggregation(s); err != nil || got != want {
+			t.Errorf("%s: %v %v", s, got, err)
+		}
+	}
+	if _, err := ParseAggregation("median"); err == nil {
+		t.Error("median accepted")
+	}
+}
+
+func TestErrorCoefficientAnneals(t *testing.T) {
+	r := Regularization{Method: Method{Error: true}, ErrorFrom: 100, ErrorTo: 10}
+	const n = 76
+	if got := r.ErrorCoefficient(0, n); got != 100 {
+		t.Errorf("first iteration %v, want 100", got)
+	}
+	if got := r.ErrorCoefficient(n-1, n); math.Abs(got-10) > 1e-12 {
+		t.Errorf("last iteration %v, want 10", got)
+	}
+	// Exponential: equal ratios over equal intervals.
+	a, b, c := r.ErrorCoefficient(10, n), r.ErrorCoefficient(20, n), r.ErrorCoefficient(30, n)
+	if math.Abs(b/a-c/b) > 1e-12 {
+		t.Errorf("not exponential: %v %v %v", a, b, c)
+	}
+	r.ErrorTo = 100
+	if r.ErrorCoefficient(40, n) != 100 {
+		t.Error("equal endpoints should give a constant")
+	}
+	r.Method.Error = false
+	if r.ErrorCoefficient(0, n) != 0 {
+		t.Error("a method without the error term has coefficient 0")
+	}
+}
+
+func TestAtAndValidate(t *testing.T) {
+	r := Regularization{Method: Method{Stiffness: true}, ErrorFrom: 5, ErrorTo: 5, Stiffness: 0.3, StiffnessAgg: ode.Max, ErrorAgg: ode.Mean}
+	got := r.At(3, 10)
+	if got != (ode.Regularization{Stiffness: 0.3, StiffnessAgg: ode.Max, ErrorAgg: ode.Mean}) {
+		t.Errorf("At = %+v", got)
+	}
+	if err := r.Validate(); err != nil {
+		t.Error(err)
+	}
+	bad := []Regularization{
+		{Method: Method{Error: true}, ErrorFrom: 0, ErrorTo: 1},
+		{Method: Method{Stiffness: true}, Stiffness: math.Inf(1)},
+		{Method: Method{STEER: true}},
+		{ErrorAgg: ode.Aggregation(7)},
+	}
+	for _, b := range bad {
+		if err := b.Validate(); err == nil {
+			t.Errorf("%+v validated", b)
+		}
+	}
+	if err := (&Regularization{}).Validate(); err != nil {
+		t.Errorf("vanilla: %v", err)
+	}
+}
+
+func TestSteerEndTime(t *testing.T) {
+	r := Regularization{Method: Method{STEER: true}, SteerB: 0.5}
+	lo, hi, sum := math.Inf(1), math.Inf(-1), 0.0
+	const n = 4000
+	for it := range n {
+		v := r.EndTime(0, 1.5, IterationRNG(1, it))
+		lo, hi, sum = math.Min(lo, v), math.Max(hi, v), sum+v
+	}
+	if lo < 1 || hi > 2 || lo > 1.01 || hi < 1.99 {
+		t.Errorf("draws span [%v, %v], want about [1, 2]", lo, hi)
+	}
+	// Mean of U(1, 2): 1.5, standard error 0.29/sqrt(n) = 0.0046.
+	if m := sum / n; math.Abs(m-1.5) > 0.02 {
+		t.Errorf("mean end time %v, want 1.5", m)
+	}
+	if v := (&Regularization{}).EndTime(0, 1.5, nil); v != 1.5 {
+		t.Errorf("without STEER the end time is T, got %v", v)
+	}
+	wide := Regularization{Method: Method{STEER: true}, SteerB: 5}
+	for it := range 100 {
+		if v := wide.EndTime(0, 1, IterationRNG(2, it)); !(v > 0) {
+			t.Fatalf("end time %v not after t0", v)
+		}
+	}
+}
+
+func TestRegularizationString(t *testing.T) {
+	r := Regularization{Method: Method{Error: true, Stiffness: true, STEER: true}, ErrorFrom: 100, ErrorTo: 10, Stiffness: 0.1, StiffnessAgg: ode.Max, SteerB: 0.5}
+	want := "steer+error+stiffness (lambda 100->10 sum, stiffness 0.1 max, steer b 0.5)"
+	if r.String() != want {
+		t.Errorf("String() = %q, want %q", r.String(), want)
+	}
+}
