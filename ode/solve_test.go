@@ -587,3 +587,31 @@ func TestRegularizerValues(t *testing.T) {
 		}
 	}
 }
+
+// TestStepAllocatesNothing: recording a Tsit5 step (stages, error and
+// stiffness estimates, dense output) and back-propagating through it reuse
+// the tape's buffers.
+func TestStepAllocatesNothing(t *testing.T) {
+	f, _ := spiralModel(1999)
+	p := Problem{F: f, Z0: tensor.FromSlice(1, 2, []float64{2, 0}), T0: 0, T1: 1.5}
+	o, err := (&Options{}).withDefaults(&p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newStepper(&p, &o)
+	defer s.release()
+	var sv stageVars
+	step := func() {
+		s.tp.Reset()
+		u := s.tp.Leaf(p.Z0, true)
+		s.record(0, 0.01, u, ad.Var{}, &sv, true, true)
+		s.tp.SeedScalar(s.dense(u, 0.01, 0.5, &sv), 1)
+		s.tp.SeedScalar(sv.e, 1)
+		s.tp.SeedScalar(sv.s, 1)
+		s.tp.Backward(ad.Var{})
+	}
+	step()
+	if a := testing.AllocsPerRun(20, step); a != 0 {
+		t.Fatalf("a recorded step with its backward pass allocated %v times", a)
+	}
+}

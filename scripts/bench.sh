@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the benchmarks recorded in BENCHMARKS.md, in one go so that ratios
+# compare numbers measured under the same conditions. Usage:
+#   bash scripts/bench.sh            # OpenBLAS build (needs libopenblas-dev)
+#   TAGS= bash scripts/bench.sh      # pure-Go build
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+TAGS=${TAGS-openblas}
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; tags='${TAGS}'; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+go version
+run() { go test -tags "$TAGS" -run '^$' "$@" 2>&1 | grep -E '^Benchmark|^ok|FAIL'; }
+run -bench 'DGEMM/[a-z]+/512x785x100$|MNISTDynamics' -count 3 ./tensor ./ad
+run -bench 'TanhKernel' -count 3 ./tensor
+run -bench 'SpiralGradient' -count 3 ./ode
+run -bench 'MNISTSolveForward|MNISTSolveGradient' -benchtime 2x -count 2 ./ode
+run -bench 'StepStatistics' -benchtime 20x -count 3 ./ode
+run -bench 'SOSRITrainingIteration' -count 2 ./tasks/spiralsde
