@@ -280,6 +280,25 @@ func TestForwardValues(t *testing.T) {
 	check("Tanh", Tanh(tp.Const(tensor.FromSlice(1, 2, []float64{0, 0.5}))), 0, math.Tanh(0.5))
 	check("Softplus", Softplus(tp.Const(tensor.FromSlice(1, 2, []float64{0, 800}))), math.Log(2), 800)
 	check("Relu", Relu(tp.Const(tensor.FromSlice(1, 2, []float64{-1, 2}))), 0, 2)
+	check("Add", Add(a, b), 6, 8, 10, 12)
+	check("Mul", Mul(a, b), 5, 12, 21, 32)
+	check("Scale", Scale(a, -2), -2, -4, -6, -8)
+	check("ScaleBy", ScaleBy(a, tp.Scalar(3)), 3, 6, 9, 12)
+	check("AddScalar", AddScalar(a, 0.5), 1.5, 2.5, 3.5, 4.5)
+	check("Neg", Neg(a), -1, -2, -3, -4)
+	check("Square", Square(a), 1, 4, 9, 16)
+	check("Abs", Abs(Neg(a)), 1, 2, 3, 4)
+	check("Exp", Exp(tp.Const(tensor.FromSlice(1, 2, []float64{0, 1}))), 1, math.E)
+	check("Log", Log(tp.Const(tensor.FromSlice(1, 2, []float64{1, math.E}))), 0, 1)
+	check("Sigmoid", Sigmoid(tp.Const(tensor.FromSlice(1, 2, []float64{0, math.Log(3)}))), 0.5, 0.75)
+	check("LogSoftmax", LogSoftmax(tp.Const(tensor.FromSlice(1, 2, []float64{0, 0}))), -math.Ln2, -math.Ln2)
+	check("SliceRows", SliceRows(b, 1, 2), 7, 8)
+	check("DenseTanh", Dense(tp.Const(tensor.FromSlice(1, 1, []float64{0.5})), tp.Const(tensor.FromSlice(1, 1, []float64{2})), tp.Const(tensor.FromSlice(1, 1, []float64{-0.5})), ActTanh), math.Tanh(0.5))
+	// RMS(a - b) = RMS(-4, -4, -4, -4) = 4.
+	check("RMSDiff", RMSDiff(a, b), 4)
+	// x/(atol + rtol*max(|u0|,|u1|)) with atol 1, rtol 1: (1/6, 2/7, 3/8, 4/9).
+	q := []float64{1.0 / 6, 2.0 / 7, 3.0 / 8, 4.0 / 9}
+	check("ErrorNorm", ErrorNorm(a, b, Neg(a), 1, 1), math.Sqrt((q[0]*q[0]+q[1]*q[1]+q[2]*q[2]+q[3]*q[3])/4))
 }
 
 func r2(tp *Tape) Var { return tp.Const(tensor.FromSlice(2, 1, []float64{9, 8})) }
