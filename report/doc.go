@@ -29,7 +29,9 @@
 // # Figures
 //
 // Panels draws a grid of small plots (points and lines per panel), used for
-// fitted trajectories against the data; Lines draws curves on one plot, used
-// for NFE over training. Both write a PNG atomically. MeanCurve and Smooth
+// fitted trajectories against the data; a series may carry a ± spread per
+// point (Series.YErr), drawn as error bars on points and as a shaded band
+// around a line, used for the means ± standard deviations of stochastic
+// trajectories. Lines draws curves on one plot, used for NFE over training. Both write a PNG atomically. MeanCurve and Smooth
 // prepare per-iteration series for plotting.
 package report

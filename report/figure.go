@@ -20,24 +20,83 @@ import (
 type Series struct {
 	Name string
 	X, Y []float64
+	// YErr, if set, holds a half-width per point (such as a standard
+	// deviation): drawn as Y ± YErr error bars on a point set and as a
+	// shaded band from Y - YErr to Y + YErr behind a curve. It is ignored
+	// on a LogY panel.
+	YErr []float64
 }
 
 func (s Series) xys() (plotter.XYs, error) {
+	xy, _, err := s.xyErrs()
+	return xy, err
+}
+
+// xyErrs returns the finite points of s and, when s has YErr, their
+// half-widths (points whose half-width is not finite are dropped too).
+func (s Series) xyErrs() (plotter.XYs, []float64, error) {
 	if len(s.X) != len(s.Y) {
-		return nil, fmt.Errorf("report: series %q has %d x values and %d y values", s.Name, len(s.X), len(s.Y))
+		return nil, nil, fmt.Errorf("report: series %q has %d x values and %d y values", s.Name, len(s.X), len(s.Y))
 	}
+	if s.YErr != nil && len(s.YErr) != len(s.Y) {
+		return nil, nil, fmt.Errorf("report: series %q has %d y values and %d y errors", s.Name, len(s.Y), len(s.YErr))
+	}
+	bad := func(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 	xy := make(plotter.XYs, 0, len(s.X))
+	var errs []float64
 	for i := range s.X {
-		if math.IsNaN(s.X[i]) || math.IsNaN(s.Y[i]) || math.IsInf(s.X[i], 0) || math.IsInf(s.Y[i], 0) {
+		if bad(s.X[i]) || bad(s.Y[i]) || (s.YErr != nil && bad(s.YErr[i])) {
 			continue
 		}
 		xy = append(xy, plotter.XY{X: s.X[i], Y: s.Y[i]})
+		if s.YErr != nil {
+			errs = append(errs, math.Abs(s.YErr[i]))
+		}
 	}
-	return xy, nil
+	return xy, errs, nil
+}
+
+// errorBars returns ± errs bars at the points xy in colour c.
+func errorBars(xy plotter.XYs, errs []float64, c color.Color) (*plotter.YErrorBars, error) {
+	ye := make(plotter.YErrors, len(errs))
+	for i, e := range errs {
+		ye[i].Low, ye[i].High = e, e
+	}
+	eb, err := plotter.NewYErrorBars(struct {
+		plotter.XYer
+		plotter.YErrorer
+	}{xy, ye})
+	if err != nil {
+		return nil, err
+	}
+	eb.LineStyle.Color = c
+	return eb, nil
+}
+
+// band returns the region between the curve xy - errs and xy + errs,
+// filled in a translucent c.
+func band(xy plotter.XYs, errs []float64, c color.Color) (*plotter.Polygon, error) {
+	ring := make(plotter.XYs, 0, 2*len(xy))
+	for i, p := range xy {
+		ring = append(ring, plotter.XY{X: p.X, Y: p.Y + errs[i]})
+	}
+	for i := len(xy) - 1; i >= 0; i-- {
+		ring = append(ring, plotter.XY{X: xy[i].X, Y: xy[i].Y - errs[i]})
+	}
+	poly, err := plotter.NewPolygon(ring)
+	if err != nil {
+		return nil, err
+	}
+	r, g, b, _ := c.RGBA()
+	poly.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 0x40}
+	poly.LineStyle.Width = 0
+	return poly, nil
 }
 
 // Panel is one plot of a grid: points drawn as markers (data) and lines
-// (fits), each series in its own colour with a legend entry when named.
+// (fits), each series in its own colour with a legend entry when named. A
+// series with YErr gets error bars (points) or a shaded band (lines) in its
+// colour.
 type Panel struct {
 	Title          string
 	XLabel, YLabel string
@@ -67,7 +126,7 @@ func (p *Panel) plot() (*plot.Plot, error) {
 	}
 	pl.Legend.Top = true
 	for i, s := range p.Points {
-		xy, err := s.xys()
+		xy, errs, err := s.xyErrs()
 		if err != nil {
 			return nil, err
 		}
@@ -81,13 +140,20 @@ func (p *Panel) plot() (*plot.Plot, error) {
 		if i > 0 {
 			sc.GlyphStyle.Color = plotutil.Color(len(p.Lines) + i)
 		}
+		if errs != nil && !p.LogY {
+			eb, err := errorBars(xy, errs, sc.GlyphStyle.Color)
+			if err != nil {
+				return nil, fmt.Errorf("report: series %q: %v", s.Name, err)
+			}
+			pl.Add(eb)
+		}
 		pl.Add(sc)
 		if s.Name != "" {
 			pl.Legend.Add(s.Name, sc)
 		}
 	}
 	for i, s := range p.Lines {
-		xy, err := s.xys()
+		xy, errs, err := s.xyErrs()
 		if err != nil {
 			return nil, err
 		}
@@ -98,7 +164,7 @@ func (p *Panel) plot() (*plot.Plot, error) {
 					pos = append(pos, v)
 				}
 			}
-			xy = pos
+			xy, errs = pos, nil
 		}
 		ln, err := plotter.NewLine(xy)
 		if err != nil {
@@ -106,9 +172,18 @@ func (p *Panel) plot() (*plot.Plot, error) {
 		}
 		ln.LineStyle.Color = plotutil.Color(i)
 		ln.LineStyle.Width = vg.Points(1.3)
+		thumbs := []plot.Thumbnailer{ln}
+		if errs != nil && len(xy) > 0 {
+			poly, err := band(xy, errs, ln.LineStyle.Color)
+			if err != nil {
+				return nil, fmt.Errorf("report: series %q: %v", s.Name, err)
+			}
+			pl.Add(poly)
+			thumbs = append(thumbs, poly)
+		}
 		pl.Add(ln)
 		if s.Name != "" {
-			pl.Legend.Add(s.Name, ln)
+			pl.Legend.Add(s.Name, thumbs...)
 		}
 	}
 	named := 0

@@ -215,3 +215,50 @@ func TestLinesSize(t *testing.T) {
 		t.Errorf("PNG %dx%d (%v), want 672x432", cfg.Width, cfg.Height, err)
 	}
 }
+
+// A series' YErr widens the plotted range to its error bars (points) or
+// band (lines), and must match the series' length.
+func TestFigureSpread(t *testing.T) {
+	xs := []float64{0, 0.5, 1}
+	p := Panel{Title: "moments", XLabel: "t", YLabel: "u1",
+		Points: []Series{{Name: "data", X: xs, Y: []float64{2, 1, 0}, YErr: []float64{0, 0.5, 3}}},
+		Lines:  []Series{{Name: "model", X: xs, Y: []float64{2, 1.2, 0.1}, YErr: []float64{0, -0.4, 0.2}}},
+	}
+	pl, err := p.plot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Lowest bar end 0 - 3; highest 2 (both series start at 2 ± 0).
+	if pl.Y.Min > -3 || pl.Y.Max < 2 {
+		t.Errorf("y range [%g, %g] does not cover the error bars [-3, 2]", pl.Y.Min, pl.Y.Max)
+	}
+	band := p
+	band.Points = nil
+	band.Lines = []Series{{X: xs, Y: []float64{2, 1.2, 0.1}, YErr: []float64{0, 5, 0.2}}}
+	if pl, err = band.plot(); err != nil {
+		t.Fatal(err)
+	}
+	if pl.Y.Min > 1.2-5 || pl.Y.Max < 1.2+5 {
+		t.Errorf("y range [%g, %g] does not cover the band [-3.8, 6.2]", pl.Y.Min, pl.Y.Max)
+	}
+	plain := band
+	plain.Lines = []Series{{X: xs, Y: []float64{2, 1.2, 0.1}}}
+	if pl, err = plain.plot(); err != nil {
+		t.Fatal(err)
+	}
+	if pl.Y.Min < 0 || pl.Y.Max > 2.1 {
+		t.Errorf("without YErr the range is [%g, %g], want about [0.1, 2]", pl.Y.Min, pl.Y.Max)
+	}
+	b, err := PanelsPNG([]Panel{p, p}, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img, err := png.Decode(bytes.NewReader(b)); err != nil || img.Bounds().Dx() != 768 {
+		t.Errorf("PNG: %v", err)
+	}
+	bad := p
+	bad.Lines = []Series{{Name: "short", X: xs, Y: xs, YErr: xs[:2]}}
+	if _, err := PanelsPNG([]Panel{bad}, 1); err == nil || !strings.Contains(err.Error(), `series "short" has 3 y values and 2 y errors`) {
+		t.Errorf("mismatched YErr: %v", err)
+	}
+}

@@ -96,6 +96,7 @@ Tasks:
 Examples:
   whitebox reproduce spiral                      the main job: 5 methods x 3 seeds, about 3 minutes on 2 cores
   whitebox reproduce spiral --json out.json --out results/spiral
+  whitebox reproduce spiral-sde --json sde.json  the spiral SDE of Table 3: 3 methods x 3 seeds, 2 runs at a time
   whitebox train spiral --method error --checkpoint run.ckpt
   whitebox train spiral --method error --checkpoint run.ckpt --resume run.ckpt
 

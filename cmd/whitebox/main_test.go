@@ -81,7 +81,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"frobnicate"}, `whitebox: unknown command "frobnicate"`},
 		{[]string{"help", "frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"reproduce"}, "name a task"},
-		{[]string{"reproduce", "mnist-ode"}, `unknown task "mnist-ode" (known: spiral)`},
+		{[]string{"reproduce", "mnist-ode"}, `unknown task "mnist-ode" (known: spiral, spiral-sde)`},
 		{[]string{"reproduce", "spiral", "--bogus"}, "whitebox reproduce spiral: flag provided but not defined: -bogus"},
 		{[]string{"reproduce", "spiral", "--seeds", "two"}, `invalid value "two" for flag -seeds`},
 		{[]string{"reproduce", "spiral", "extra"}, `unexpected argument "extra"`},

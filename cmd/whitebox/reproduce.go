@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/whitebox-de/whitebox/report"
@@ -24,6 +25,9 @@ type reproduction struct {
 	name, summary string
 	// methods are the methods run by default, in table order.
 	methods []string
+	// workers is the default of --workers, the number of runs trained at
+	// once (0 means 1).
+	workers int
 	// setup declares the task's flags on f and returns its runner.
 	setup func(f *flags) runner
 }
@@ -68,6 +72,7 @@ type harness struct {
 	ckptEvery   int
 	resume      bool
 	methodsFlag string
+	workers     int
 
 	metrics *train.JSONL
 }
@@ -110,6 +115,7 @@ func cmdReproduce(ctx context.Context, args []string, e *env) int {
 	f.StringVar(&h.ckptDir, "checkpoint-dir", "", "write a checkpoint per run to this directory (created if missing)")
 	f.IntVar(&h.ckptEvery, "checkpoint-every", 500, "with --checkpoint-dir: checkpoint every N iterations (and on Ctrl-C)")
 	f.BoolVar(&h.resume, "resume", false, "with --checkpoint-dir: continue each run from its checkpoint; finished runs are only re-predicted")
+	f.IntVar(&h.workers, "workers", max(1, task.workers), "runs trained at once (above 1 they share the cores, which lengthens each run's training time, and progress is logged as lines)")
 	run := task.setup(f)
 	if status, stop := f.parse(args[1:], e); stop {
 		return status
@@ -131,6 +137,9 @@ func (h *harness) check() error {
 	}
 	if h.seeds < 1 {
 		return fmt.Errorf("--seeds %d: give at least 1", h.seeds)
+	}
+	if h.workers < 1 {
+		return fmt.Errorf("--workers %d: give at least 1", h.workers)
 	}
 	if h.ckptEvery < 0 {
 		return fmt.Errorf("--checkpoint-every %d must not be negative", h.ckptEvery)
@@ -187,6 +196,9 @@ func (h *harness) seedList() []uint64 {
 
 // runSpec is what the harness hands a task for one run.
 type runSpec struct {
+	// Index is the run's position in the order methods x seeds (runs may
+	// be trained concurrently: keep per-run results by Index).
+	Index           int
 	Method          train.Method
 	Seed            uint64
 	Name            string
@@ -241,38 +253,134 @@ func (h *harness) openMetrics(methods []string) (*os.File, error) {
 	return f, nil
 }
 
-// each runs fn for every method and seed, in that order, and collects the
-// runs. It prints one line per finished run to stderr.
+// each runs fn for every method and seed and returns the runs in that
+// order, printing one line per finished run to stderr. With --workers above
+// 1 it trains that many runs at once: fn must then be safe for concurrent
+// use (keep per-run results by runSpec.Index); the recorders and the output
+// are serialized, and progress is logged as lines rather than redrawn. When
+// a run fails the others are cancelled and the failure is returned.
 func (h *harness) each(ctx context.Context, fn func(ctx context.Context, s runSpec) (report.Run, error)) ([]report.Run, error) {
 	methods, _ := h.methods()
-	var runs []report.Run
+	var specs []runSpec
 	for _, name := range methods {
 		m, _ := train.ParseMethod(name)
 		for _, seed := range h.seedList() {
-			s := runSpec{Method: m, Seed: seed, Name: h.runName(name, seed), Checkpoint: h.checkpointPath(name, seed), CheckpointEvery: h.ckptEvery}
+			s := runSpec{Index: len(specs), Method: m, Seed: seed, Name: h.runName(name, seed), Checkpoint: h.checkpointPath(name, seed), CheckpointEvery: h.ckptEvery}
 			if h.resume {
 				if _, err := os.Stat(s.Checkpoint); err == nil {
 					s.Resume = s.Checkpoint
 				}
 			}
-			s.Recorders = append(s.Recorders, train.NewProgress(h.stderr, h.terminal))
-			s.Recorders = append(s.Recorders, h.extra...)
-			if h.metrics != nil {
-				s.Recorders = append(s.Recorders, h.metrics)
-			}
-			r, err := fn(ctx, s)
-			if err != nil {
-				return runs, err
-			}
-			if h.metrics != nil && h.metrics.Err() != nil {
-				return runs, h.metrics.Err()
-			}
-			fmt.Fprintf(h.stderr, "%s: train loss %.4g, NFE %d, train time %.3g s, predict time %.3g ms\n",
-				s.Name, r.TrainLoss, r.NFE, r.TrainTimeS, r.PredictTimeS*1e3)
-			runs = append(runs, r)
+			specs = append(specs, s)
 		}
 	}
+	workers := max(1, min(h.workers, len(specs)))
+	var mu sync.Mutex // serializes recorders and output across concurrent runs
+	wrap := func(r train.Recorder) train.Recorder {
+		if workers == 1 {
+			return r
+		}
+		return lockedRecorder{&mu, r}
+	}
+	for i := range specs {
+		s := &specs[i]
+		s.Recorders = append(s.Recorders, wrap(train.NewProgress(h.stderr, h.terminal && workers == 1)))
+		for _, r := range h.extra {
+			s.Recorders = append(s.Recorders, wrap(r))
+		}
+		if h.metrics != nil {
+			s.Recorders = append(s.Recorders, wrap(h.metrics))
+		}
+	}
+	runs := make([]report.Run, len(specs))
+	errs := make([]error, len(specs))
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	do := func(k int) {
+		s := specs[k]
+		r, err := fn(runCtx, s)
+		mu.Lock()
+		defer mu.Unlock()
+		if err == nil && h.metrics != nil && h.metrics.Err() != nil {
+			err = h.metrics.Err()
+		}
+		if err != nil {
+			errs[k] = err
+			cancel()
+			return
+		}
+		fmt.Fprintf(h.stderr, "%s: train loss %.4g, NFE %d, train time %.3g s, predict time %.3g ms\n",
+			s.Name, r.TrainLoss, r.NFE, r.TrainTimeS, r.PredictTimeS*1e3)
+		runs[k] = r
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				if runCtx.Err() == nil { // not after a failure or Ctrl-C
+					do(k)
+				}
+			}
+		}()
+	}
+	for k := range specs {
+		if runCtx.Err() != nil {
+			break
+		}
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	// A failure cancels the runs beside it: report the failure, not their
+	// interruption (unless the whole reproduction was interrupted).
+	var first error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var ie *train.InterruptedError
+		if ctx.Err() == nil && (errors.As(err, &ie) || errors.Is(err, context.Canceled)) {
+			if first == nil {
+				first = err
+			}
+			continue
+		}
+		return nil, err
+	}
+	if first == nil {
+		first = ctx.Err()
+	}
+	if first != nil {
+		return nil, first
+	}
 	return runs, nil
+}
+
+// lockedRecorder serializes a recorder shared by concurrent runs.
+type lockedRecorder struct {
+	mu *sync.Mutex
+	r  train.Recorder
+}
+
+func (l lockedRecorder) Begin(i train.Info) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.r.Begin(i)
+}
+
+func (l lockedRecorder) Record(m train.Metrics) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.r.Record(m)
+}
+
+func (l lockedRecorder) End(res train.Result, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.r.End(res, err)
 }
 
 func (h *harness) run(ctx context.Context, run runner) int {

@@ -181,7 +181,7 @@ func setupSpiralReproduce(f *flags) runner {
 		if err != nil {
 			return nil, err
 		}
-		var fits []*spiral.Result
+		fits := make([]*spiral.Result, len(methods)*h.seeds)
 		runs, err := h.each(ctx, func(ctx context.Context, s runSpec) (report.Run, error) {
 			cfg, err := v.config(s.Method, s.Seed)
 			if err != nil {
@@ -192,7 +192,7 @@ func setupSpiralReproduce(f *flags) runner {
 			if err != nil {
 				return report.Run{}, err
 			}
-			fits = append(fits, res)
+			fits[s.Index] = res
 			return report.Run{Method: res.Method, Seed: int(res.Seed), Iterations: res.Iterations,
 				TrainTimeS: res.TrainTime.Seconds(), PredictTimeS: res.Prediction.Time.Seconds(),
 				NFE: res.Prediction.NFE, TrainLoss: res.Prediction.Loss}, nil

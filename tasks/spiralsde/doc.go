@@ -39,6 +39,12 @@
 // by package sde's discrete adjoint, and takes AdaBelief(0.01) steps for 250
 // iterations.
 //
+// Run trains through a train.Loop, so a run reports to train.Recorders
+// (progress, JSONL metrics), writes checkpoints (model, optimizer state and
+// the iteration history) and resumes from them bit-identically: the
+// Brownian seed of an iteration depends only on the run's seed and the
+// iteration number.
+//
 // # Measurements
 //
 // After training, PredictPasses forward passes (default 5, each 100
@@ -49,9 +55,8 @@
 // times, which StochasticDiffEq does not (it interpolates), so NFEs are not
 // directly comparable with the paper's.
 //
-// Reproduce trains every method from every seed (default 3 methods x seeds
-// 1, 2, 3, two runs at a time), summarises mean +- std per method, and checks
-// the claim that each regularized method's mean NFE is at most vanilla's at
-// a mean loss at most 1.2 times vanilla's. Report.Figure draws, per method,
-// the data's mean +- std against the trained model's.
+// `whitebox reproduce spiral-sde` trains every method from every seed with
+// Run and reports them with package report (results JSON, the table beside
+// the paper's Table 3); MomentPanels and WriteFigure draw, per run, the
+// data's mean +- std against the trained model's (the paper's Figure 5).
 package spiralsde

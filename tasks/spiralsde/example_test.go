@@ -18,17 +18,12 @@ func Example() {
 		Trajectories: 30,
 		Data:         spiralsde.DataConfig{Trajectories: 500},
 	}
-	var first, last float64
-	res, err := spiralsde.Run(context.Background(), cfg, func(m spiralsde.IterationMetrics) {
-		if m.Iteration == 1 {
-			first = m.Loss
-		}
-		last = m.Loss
-	})
+	res, err := spiralsde.Run(context.Background(), cfg, spiralsde.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
+	first, last := res.Iterations[0].Loss, res.Iterations[len(res.Iterations)-1].Loss
 	fmt.Printf("%d iterations, loss fell: %v, moments at %d times\n", len(res.Iterations), last < first, len(res.T))
 	// Output: 10 iterations, loss fell: true, moments at 30 times
 }

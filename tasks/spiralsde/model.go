@@ -27,6 +27,13 @@ func NewModel(rng *rand.Rand) *Model {
 	}
 }
 
+// Module returns the drift and diffusion as one nn.Group ("drift",
+// "diffusion") sharing the model's parameters: what nn.Save writes and a
+// checkpoint holds.
+func (m *Model) Module() nn.Module {
+	return nn.NewGroup([]string{"drift", "diffusion"}, m.Drift, m.Diffusion)
+}
+
 // Params returns the drift's parameters, then the diffusion's.
 func (m *Model) Params() []*ad.Param {
 	return append(m.Drift.Params(), m.Diffusion.Params()...)

@@ -1,8 +1,9 @@
 package spiralsde
 
 import (
-	"bytes"
 	"context"
+	"errors"
+	"image/png"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/tensor"
+	"github.com/whitebox-de/whitebox/train"
 )
 
 // smallData is a cheap target for the tests: 500 true trajectories.
@@ -132,21 +134,53 @@ func shortConfig(m Method) Config {
 	return Config{Seed: 4, Method: m, Iterations: 12, Trajectories: 30, Data: smallData, PredictPasses: 2}
 }
 
-// TestRunTrains: a short run lowers the loss, reports every iteration and
-// is reproducible bit for bit.
+// collect is a train.Recorder keeping every iteration's metrics; stopAt, if
+// set, cancels the run when iteration stopAt is recorded (Ctrl-C).
+type collect struct {
+	metrics []train.Metrics
+	begins  []train.Info
+	stopAt  int
+	cancel  context.CancelFunc
+}
+
+func (c *collect) Begin(i train.Info) { c.begins = append(c.begins, i) }
+func (c *collect) Record(m train.Metrics) {
+	c.metrics = append(c.metrics, m)
+	if c.stopAt > 0 && m.Iteration == c.stopAt {
+		c.cancel()
+	}
+}
+func (c *collect) End(train.Result, error) {}
+
+// TestRunTrains: a short run lowers the loss, reports every iteration to
+// its recorders and is reproducible bit for bit.
 func TestRunTrains(t *testing.T) {
-	var its []IterationMetrics
-	res, err := Run(context.Background(), shortConfig(ErrorReg), func(m IterationMetrics) { its = append(its, m) })
+	rec := &collect{}
+	res, err := Run(context.Background(), shortConfig(ErrorReg), Options{Recorders: []train.Recorder{rec}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(its) != 12 || len(res.Iterations) != 12 || res.Failures != 0 {
-		t.Fatalf("%d progress calls, %d iterations recorded, %d failures; want 12, 12, 0", len(its), len(res.Iterations), res.Failures)
+	its := res.Iterations
+	if len(rec.metrics) != 12 || len(its) != 12 || res.Failures != 0 {
+		t.Fatalf("%d recorded, %d iterations in the result, %d failures; want 12, 12, 0", len(rec.metrics), len(its), res.Failures)
 	}
-	for _, m := range its {
+	if len(rec.begins) != 1 || rec.begins[0].Name != "spiral-sde/error/seed=4" || rec.begins[0].Total != 12 {
+		t.Errorf("Begin %+v", rec.begins)
+	}
+	nfe := 0.0
+	for k, m := range its {
 		if !(m.Objective > m.Loss) || !(m.RE > 0) || !(m.RS > 0) || m.NFE != 2*m.DriftNFE || m.BackwardNFE == 0 {
 			t.Fatalf("iteration %d: %+v; want objective > loss (error regularizer), R_E, R_S > 0, NFE = 2 x drift NFE, backward NFE > 0", m.Iteration, m)
 		}
+		r := rec.metrics[k]
+		if r.Iteration != k+1 || r.Loss != m.Loss || r.Objective != m.Objective || r.NFE != m.NFE || r.BackwardNFE != m.BackwardNFE ||
+			r.Regularizers["error"] != m.RE || r.Coefficients["error"] != DefaultErrorCoef || r.Coefficients["stiffness"] != 0 {
+			t.Fatalf("recorded %+v for iteration %+v", r, m)
+		}
+		nfe += float64(m.NFE)
+	}
+	if math.Abs(res.TrainNFE-nfe/12) > 1e-9 {
+		t.Errorf("TrainNFE %v, mean of the iterations %v", res.TrainNFE, nfe/12)
 	}
 	if !(its[11].Loss < its[0].Loss) {
 		t.Errorf("loss went from %.4f to %.4f in 12 iterations", its[0].Loss, its[11].Loss)
@@ -157,73 +191,110 @@ func TestRunTrains(t *testing.T) {
 	if len(res.ModelMean) != Points || len(res.DataStd) != Points || res.ModelMean[0] != [2]float64{2, 0} {
 		t.Errorf("moments for plotting: %d model means (first %v), %d data stds", len(res.ModelMean), res.ModelMean[0], len(res.DataStd))
 	}
-	again, err := Run(context.Background(), shortConfig(ErrorReg), nil)
+	again, err := Run(context.Background(), shortConfig(ErrorReg), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if math.Float64bits(again.Loss) != math.Float64bits(res.Loss) || again.PredictNFE != res.PredictNFE {
 		t.Errorf("same config: loss %v then %v, NFE %v then %v", res.Loss, again.Loss, res.PredictNFE, again.PredictNFE)
 	}
-	if _, err := Run(context.Background(), Config{Trajectories: 1}, nil); err == nil {
+	if _, err := Run(context.Background(), Config{Trajectories: 1}, Options{}); err == nil {
 		t.Error("Run accepted a batch of one trajectory")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Run(ctx, shortConfig(Vanilla), nil); err == nil {
-		t.Error("Run ignored a cancelled context")
+	var ie *train.InterruptedError
+	if _, err := Run(ctx, shortConfig(Vanilla), Options{}); !errors.As(err, &ie) {
+		t.Errorf("a cancelled context gave %v, want a *train.InterruptedError", err)
 	}
 }
 
-// TestReproduceAndFigure runs a tiny reproduction and draws its figure.
-func TestReproduceAndFigure(t *testing.T) {
-	base := shortConfig(Vanilla)
-	base.Iterations = 3
-	events := 0
-	rep, err := Reproduce(context.Background(), ReproduceConfig{Base: base, Seeds: []uint64{1, 2}}, func(RunEvent) { events++ })
+// TestResume: a run interrupted and resumed from its checkpoint ends with
+// the bits of an uninterrupted run; another configuration cannot resume it.
+func TestResume(t *testing.T) {
+	cfg := shortConfig(StiffnessReg)
+	cfg.Iterations = 8
+	whole, err := Run(context.Background(), cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rep.Runs) != 6 || events != 18 || len(rep.Summary) != 3 {
-		t.Fatalf("%d runs, %d events, %d summaries; want 6, 18, 3", len(rep.Runs), events, len(rep.Summary))
+	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rec := &collect{stopAt: 3, cancel: cancel}
+	_, err = Run(ctx, cfg, Options{Checkpoint: ckpt, Recorders: []train.Recorder{rec}})
+	var ie *train.InterruptedError
+	if !errors.As(err, &ie) || ie.Iteration != 3 || ie.Checkpoint != ckpt {
+		t.Fatalf("interrupted run: %v", err)
 	}
-	for i, s := range rep.Summary {
-		if s.Method != Methods[i] || s.Runs != 2 || !(s.Loss > 0) || !(s.NFE > 0) || !(s.LossStd >= 0) {
-			t.Errorf("summary %d: %+v", i, s)
+	rec = &collect{}
+	res, err := Run(context.Background(), cfg, Options{Checkpoint: ckpt, Resume: ckpt, Recorders: []train.Recorder{rec}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.begins[0].Start != 3 || len(rec.metrics) != 5 || len(res.Iterations) != 8 {
+		t.Fatalf("resumed at %d with %d iterations recorded and %d in the history; want 3, 5, 8", rec.begins[0].Start, len(rec.metrics), len(res.Iterations))
+	}
+	for i, m := range res.Iterations {
+		if math.Float64bits(m.Loss) != math.Float64bits(whole.Iterations[i].Loss) || m.NFE != whole.Iterations[i].NFE {
+			t.Errorf("iteration %d: resumed %+v, uninterrupted %+v", i+1, m, whole.Iterations[i])
 		}
-		var sum float64
-		for _, r := range rep.Runs {
-			if r.Config.Method == s.Method {
-				sum += r.Loss
+	}
+	pr, pw := res.Model.Params(), whole.Model.Params()
+	for i := range pr {
+		for k := range pr[i].Value.Data {
+			if math.Float64bits(pr[i].Value.Data[k]) != math.Float64bits(pw[i].Value.Data[k]) {
+				t.Fatalf("parameter %d[%d]: resumed %v, uninterrupted %v", i, k, pr[i].Value.Data[k], pw[i].Value.Data[k])
 			}
 		}
-		if math.Abs(sum/2-s.Loss) > 1e-12 {
-			t.Errorf("%v: summary loss %v, mean of runs %v", s.Method, s.Loss, sum/2)
-		}
-		if s.Method == Vanilla && (s.LossRatio != 1 || s.MeetsClaim) {
-			t.Errorf("vanilla: loss ratio %v, meets claim %v", s.LossRatio, s.MeetsClaim)
-		}
-		if s.Method != Vanilla && s.MeetsClaim != (s.NFERatio <= 1 && s.LossRatio <= ClaimLossFactor) {
-			t.Errorf("%v: claim %v with NFE ratio %v and loss ratio %v", s.Method, s.MeetsClaim, s.NFERatio, s.LossRatio)
-		}
 	}
-	var tab bytes.Buffer
-	if err := rep.WriteTable(&tab); err != nil {
-		t.Fatal(err)
+	if res.Loss != whole.Loss || res.PredictNFE != whole.PredictNFE || res.TrainNFE != whole.TrainNFE {
+		t.Errorf("resumed loss %v NFE %v train NFE %v; uninterrupted %v, %v, %v", res.Loss, res.PredictNFE, res.TrainNFE, whole.Loss, whole.PredictNFE, whole.TrainNFE)
 	}
-	for _, want := range []string{"| vanilla |", "| stiffness |", "| error |", "the claim"} {
-		if !bytes.Contains(tab.Bytes(), []byte(want)) {
-			t.Errorf("table lacks %q:\n%s", want, tab.String())
-		}
+	other := cfg
+	other.Method = ErrorReg
+	if _, err := Run(context.Background(), other, Options{Resume: ckpt}); !errors.Is(err, train.ErrCheckpoint) {
+		t.Errorf("resuming another method's checkpoint: %v", err)
 	}
-	path := filepath.Join(t.TempDir(), "spiral.png")
-	if err := rep.Figure(path); err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
+}
+
+// TestFigure draws a short run's moments against the data.
+func TestFigure(t *testing.T) {
+	cfg := shortConfig(Vanilla)
+	cfg.Iterations = 2
+	res, err := Run(context.Background(), cfg, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.HasPrefix(b, []byte("\x89PNG")) || len(b) < 10000 {
-		t.Errorf("figure is %d bytes and does not look like a PNG", len(b))
+	ps, err := MomentPanels(res, "vanilla")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 2 || ps[1].Title != "vanilla: u2" || len(ps[0].Points) != 1 || len(ps[0].Lines) != 1 {
+		t.Fatalf("panels %+v", ps)
+	}
+	for c, p := range ps {
+		d, m := p.Points[0], p.Lines[0]
+		for i := range Points {
+			if d.Y[i] != res.DataMean[i][c] || d.YErr[i] != res.DataStd[i][c] || m.Y[i] != res.ModelMean[i][c] || m.YErr[i] != res.ModelStd[i][c] {
+				t.Fatalf("u%d at t=%v: data %v ± %v, model %v ± %v", c+1, res.T[i], d.Y[i], d.YErr[i], m.Y[i], m.YErr[i])
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), "moments.png")
+	if err := WriteFigure(path, []*Result{res, res}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// Two rows (runs) of two 4 x 3.4 inch panels at 96 dpi.
+	if c, err := png.DecodeConfig(f); err != nil || c.Width != 768 || c.Height != 653 {
+		t.Errorf("figure %dx%d (%v), want 768x653", c.Width, c.Height, err)
+	}
+	if _, err := MomentPanels(&Result{}, "x"); err == nil {
+		t.Error("MomentPanels drew a run without moments")
 	}
 }
