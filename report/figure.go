@@ -27,11 +27,6 @@ type Series struct {
 	YErr []float64
 }
 
-func (s Series) xys() (plotter.XYs, error) {
-	xy, _, err := s.xyErrs()
-	return xy, err
-}
-
 // xyErrs returns the finite points of s and, when s has YErr, their
 // half-widths (points whose half-width is not finite are dropped too).
 func (s Series) xyErrs() (plotter.XYs, []float64, error) {
