@@ -135,6 +135,13 @@ func smallMatMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, tra
 		for i := 0; i < m; i++ {
 			arow := ad[i*as : i*as+k]
 			crow := cd[i*n : (i+1)*n]
+			if transB && k == 2 {
+				a0, a1 := alpha*arow[0], alpha*arow[1]
+				for j := range crow {
+					crow[j] += a0*bd[j*bs] + a1*bd[j*bs+1]
+				}
+				continue
+			}
 			for j := range crow {
 				s := 0.0
 				if transB {
