@@ -364,8 +364,11 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 	}
 	t := p.T0
 	stop := 0
-	nonFinite := 0
-	lastNonFinite := false
+	var guard StepGuard
+	fixedDt := 0.0
+	if fixed {
+		fixedDt = o.Dt
+	}
 	var sv stageVars
 	for t < p.T1 {
 		if err := ctx.Err(); err != nil {
@@ -391,7 +394,7 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 			dtmin = 1e-14 * math.Max(1, math.Abs(t))
 		}
 		if h < dtmin && next-t > h {
-			if lastNonFinite {
+			if guard.LastNonFinite {
 				return sol, &SolveError{Kind: ErrNonFinite, T: t, H: h, Hint: "the dynamics return NaN or infinite values just after this time, however small the step; check the dynamics there"}
 			}
 			return sol, &SolveError{Kind: ErrStepSizeUnderflow, T: t, H: h, Hint: "the error estimate stays above tolerance as the step shrinks; the problem may be stiff or singular here: loosen the tolerances or check the dynamics"}
@@ -416,21 +419,9 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 		if sv.s.Valid() {
 			stiff = sv.s.Scalar()
 		}
-		finite := !math.IsNaN(eest) && !math.IsInf(eest, 0) && tensor.AllFinite(sv.u1.Value().Data)
-		var accept bool
-		var hNew float64
-		lastNonFinite = !finite
-		switch {
-		case !finite:
-			nonFinite++
-			if fixed || nonFinite > 5 {
-				return sol, &SolveError{Kind: ErrNonFinite, T: t, H: h, Hint: "the state or its derivative became NaN or infinite; check the dynamics and the initial state, or lower the step size"}
-			}
-			accept, hNew = false, h*s.o.Controller.WithDefaults().Qmin
-		case fixed:
-			accept, hNew = true, o.Dt
-		default:
-			accept, hNew = o.Controller.Decide(h, eest)
+		accept, hNew, giveUp := guard.Decide(o.Controller, h, eest, tensor.AllFinite(sv.u1.Value().Data), fixedDt)
+		if giveUp {
+			return sol, &SolveError{Kind: ErrNonFinite, T: t, H: h, Hint: "the state or its derivative became NaN or infinite; check the dynamics and the initial state, or lower the step size"}
 		}
 		sol.Steps = append(sol.Steps, StepStat{T: t, H: h, Accepted: accept, ErrorEstimate: eest, StiffnessEstimate: stiff})
 		if !accept {
@@ -438,7 +429,6 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 			h = hNew
 			continue
 		}
-		nonFinite = 0
 		sol.Accepted++
 		tEnd := t + h
 		if h == next-t {

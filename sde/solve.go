@@ -547,8 +547,11 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 	ctrl := &o.ctrl
 	t := p.T0
 	stop := 0
-	nonFinite := 0
-	lastNonFinite := false
+	var guard ode.StepGuard
+	fixedDt := 0.0
+	if o.fixed {
+		fixedDt = o.Dt
+	}
 	pending := false // a rejected proposal awaits its replacement
 	var sv stageVars
 	for t < p.T1 {
@@ -574,7 +577,7 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 			dtmin = 1e-14 * math.Max(1, math.Abs(t))
 		}
 		if h < dtmin && next-t > h {
-			if lastNonFinite {
+			if guard.LastNonFinite {
 				return sol, fail(ode.ErrNonFinite, t, h, "drift or diffusion return NaN or infinite values just after this time, however small the step; check them there")
 			}
 			return sol, fail(ode.ErrStepSizeUnderflow, t, h, "the error estimate stays above tolerance as the step shrinks; loosen the tolerances or check drift and diffusion")
@@ -594,21 +597,9 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 		if sv.s.Valid() {
 			stiff = sv.s.Scalar()
 		}
-		finite := !math.IsNaN(eest) && !math.IsInf(eest, 0) && tensor.AllFinite(sv.u1.Value().Data)
-		var accept bool
-		var hNew float64
-		lastNonFinite = !finite
-		switch {
-		case !finite:
-			nonFinite++
-			if o.fixed || nonFinite > 5 {
-				return sol, fail(ode.ErrNonFinite, t, h, "the state or the error estimate became NaN or infinite; check drift, diffusion and the initial state, or lower the step size")
-			}
-			accept, hNew = false, h*ctrl.Qmin
-		case o.fixed:
-			accept, hNew = true, o.Dt
-		default:
-			accept, hNew = ctrl.Decide(h, eest)
+		accept, hNew, giveUp := guard.Decide(ctrl, h, eest, tensor.AllFinite(sv.u1.Value().Data), fixedDt)
+		if giveUp {
+			return sol, fail(ode.ErrNonFinite, t, h, "the state or the error estimate became NaN or infinite; check drift, diffusion and the initial state, or lower the step size")
 		}
 		sol.Steps = append(sol.Steps, ode.StepStat{T: t, H: h, Accepted: accept, ErrorEstimate: eest, StiffnessEstimate: stiff})
 		if !accept {
@@ -618,7 +609,6 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 			continue
 		}
 		pending = false
-		nonFinite = 0
 		sol.Accepted++
 		tEnd := t + h
 		if h == next-t {
