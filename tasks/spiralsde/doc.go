@@ -24,8 +24,8 @@
 // Dense(2,2) (one noise coefficient per component), Glorot-uniform
 // initialisation. Each iteration solves 100 trajectories as one batched SDE
 // (100 x 2 state, one adaptive SOSRI solve at rtol = atol = 0.3, each row
-// its own Brownian path, a fresh seed per iteration) and takes the
-// generalized-method-of-moments loss
+// its own Brownian path, a fresh seed per iteration unless FixedNoise) and
+// takes the generalized-method-of-moments loss
 //
 //	L = mean_{i,c} (m_ic - M_ic)^2 + mean_{i,c} (v_ic - V_ic)^2
 //
@@ -35,9 +35,11 @@
 // and so changes what a given regularization coefficient means; the
 // coefficients here are for the mean form. Training adds
 // ErrorCoef * sum_j E_j |h_j| (ErrorReg) or StiffnessCoef * sum_j S_j
-// (StiffnessReg) over the accepted steps, differentiated through the solver
-// by package sde's discrete adjoint, and takes AdaBelief(0.01) steps for 250
-// iterations.
+// (StiffnessReg) over the accepted steps (or their mean or max, ErrorAgg and
+// StiffnessAgg), differentiated through the solver
+// by package sde's discrete adjoint, and takes AdaBelief steps for 250
+// iterations at a learning rate of 0.05 (the seed code's 0.01 leaves some
+// initialisations unconverged; LRFinal anneals it, unused by default).
 //
 // Run trains through a train.Loop, so a run reports to train.Recorders
 // (progress, JSONL metrics), writes checkpoints (model, optimizer state and

@@ -130,6 +130,43 @@ func TestParseMethod(t *testing.T) {
 	}
 }
 
+// TestProtocolOptions: the learning-rate annealing, the aggregations and
+// fixed training noise reach the optimizer, the regularization and the
+// solves.
+func TestProtocolOptions(t *testing.T) {
+	if r := (Config{Method: StiffnessReg, StiffnessCoef: 0.1, StiffnessAgg: ode.Max}).Regularization(); r != (ode.Regularization{Stiffness: 0.1, StiffnessAgg: ode.Max}) {
+		t.Errorf("StiffnessReg with max %+v", r)
+	}
+	if r := (Config{Method: ErrorReg, ErrorCoef: 0.2, ErrorAgg: ode.Mean}).Regularization(); r != (ode.Regularization{Error: 0.2, ErrorAgg: ode.Mean}) {
+		t.Errorf("ErrorReg with mean %+v", r)
+	}
+	s := Config{LR: 0.05, LRFinal: 0.005, Iterations: 11}.schedule()
+	if s.At(0) != 0.05 || math.Abs(s.At(10)-0.005) > 1e-15 || !(s.At(5) < 0.05 && s.At(5) > 0.005) {
+		t.Errorf("annealed LR %v, %v, %v; want 0.05 falling to 0.005", s.At(0), s.At(5), s.At(10))
+	}
+	if c := (Config{LR: 0.05, Iterations: 11}).schedule(); c.At(0) != 0.05 || c.At(10) != 0.05 {
+		t.Errorf("constant LR %v, %v", c.At(0), c.At(10))
+	}
+	if _, err := Run(context.Background(), Config{LRFinal: -1}, Options{}); err == nil {
+		t.Error("Run accepted a negative LRFinal")
+	}
+	// With a vanishing learning rate the model stays put, so fixed noise
+	// repeats the first iteration's solve exactly and fresh noise does not.
+	cfg := Config{Seed: 3, Iterations: 3, Trajectories: 30, LR: 1e-300, Data: smallData, PredictPasses: 1}
+	for _, fixed := range []bool{true, false} {
+		cfg.FixedNoise = fixed
+		res, err := Run(context.Background(), cfg, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		its := res.Iterations
+		same := its[1].Loss == its[0].Loss && its[2].Loss == its[0].Loss && its[1].NFE == its[0].NFE
+		if same != fixed {
+			t.Errorf("FixedNoise %v: iteration losses %v %v %v, NFE %d %d", fixed, its[0].Loss, its[1].Loss, its[2].Loss, its[0].NFE, its[1].NFE)
+		}
+	}
+}
+
 func shortConfig(m Method) Config {
 	return Config{Seed: 4, Method: m, Iterations: 12, Trajectories: 30, Data: smallData, PredictPasses: 2}
 }
