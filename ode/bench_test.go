@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/internal/gradcheck"
 	"github.com/whitebox-de/whitebox/tensor"
 )
 
@@ -42,7 +43,7 @@ func BenchmarkSpiralGradient(b *testing.B) {
 		}
 		nfe += sol.NFE
 	}
-	zeroGrads(params)
+	gradcheck.ZeroGrads(params)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e3/float64(nfe), "us/NFE")
 	b.ReportMetric(float64(nfe)/float64(b.N), "NFE")
 }
@@ -98,7 +99,7 @@ func BenchmarkMNISTSolveGradient(b *testing.B) {
 		}
 		nfe += sol.NFE
 	}
-	zeroGrads(params)
+	gradcheck.ZeroGrads(params)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(nfe), "ms/NFE")
 	b.ReportMetric(float64(nfe)/float64(b.N), "NFE")
 }

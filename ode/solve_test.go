@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/internal/gradcheck"
 	"github.com/whitebox-de/whitebox/tensor"
 )
 
@@ -358,58 +359,6 @@ func gradCases() []gradCase {
 	}
 }
 
-// lossOf returns L = sum_i sum(w_i .* Z_i^2)/2 and its cotangents.
-func lossOf(z []*tensor.Dense, w []*tensor.Dense) (float64, []*tensor.Dense) {
-	l := 0.0
-	dz := make([]*tensor.Dense, len(z))
-	for i := range z {
-		dz[i] = tensor.New(z[i].Rows, z[i].Cols)
-		for k, v := range z[i].Data {
-			l += w[i].Data[k] * v * v / 2
-			dz[i].Data[k] = w[i].Data[k] * v
-		}
-	}
-	return l, dz
-}
-
-func flatGrad(ps []*ad.Param) []float64 {
-	var g []float64
-	for _, p := range ps {
-		g = append(g, p.Grad.Data...)
-	}
-	return g
-}
-
-func zeroGrads(ps []*ad.Param) {
-	for _, p := range ps {
-		p.Grad.Zero()
-	}
-}
-
-func randLike(rng *rand.Rand, d *tensor.Dense) *tensor.Dense {
-	r := tensor.New(d.Rows, d.Cols)
-	for i := range r.Data {
-		r.Data[i] = 2*rng.Float64() - 1
-	}
-	return r
-}
-
-// replayLoss evaluates the loss of the frozen step sequence at the current
-// parameter values and initial state z0 (values only).
-func replayLoss(t *testing.T, sol *Solution, z0 *tensor.Dense, w []*tensor.Dense) float64 {
-	tp := ad.NewTape()
-	zs, _, _, err := sol.Replay(tp, tp.Const(z0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	vals := make([]*tensor.Dense, len(zs))
-	for i, z := range zs {
-		vals[i] = z.Value()
-	}
-	l, _ := lossOf(vals, w)
-	return l
-}
-
 // TestAdjointMatchesFiniteDifferences: with the step sequence frozen, the
 // discrete adjoint's gradient of a loss of the saved outputs matches central
 // finite differences along random directions of (z0, parameters), and
@@ -425,17 +374,17 @@ func TestAdjointMatchesFiniteDifferences(t *testing.T) {
 			}
 			w := make([]*tensor.Dense, len(sol.Z))
 			for i := range w {
-				w[i] = randLike(rng, sol.Z[i])
+				w[i] = gradcheck.RandLike(rng, sol.Z[i])
 			}
-			_, dz := lossOf(sol.Z, w)
-			zeroGrads(c.params)
+			_, dz := gradcheck.SquareLoss(sol.Z, w)
+			gradcheck.ZeroGrads(c.params)
 			dz0, err := sol.Backward(context.Background(), dz, Regularization{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			grad := flatGrad(c.params)
+			grad := gradcheck.FlatGrad(c.params)
 			for dir := 0; dir < 3; dir++ {
-				vz := randLike(rng, c.z0)
+				vz := gradcheck.RandLike(rng, c.z0)
 				vp := make([]*tensor.Dense, len(c.params))
 				ad := 0.0
 				for k := range vz.Data {
@@ -443,7 +392,7 @@ func TestAdjointMatchesFiniteDifferences(t *testing.T) {
 				}
 				off := 0
 				for i, pr := range c.params {
-					vp[i] = randLike(rng, pr.Value)
+					vp[i] = gradcheck.RandLike(rng, pr.Value)
 					for k := range vp[i].Data {
 						ad += vp[i].Data[k] * grad[off+k]
 					}
@@ -459,9 +408,12 @@ func TestAdjointMatchesFiniteDifferences(t *testing.T) {
 				tensor.AddScaled(zp.Data, zp.Data, eps, vz.Data)
 				tensor.AddScaled(zm.Data, zm.Data, -eps, vz.Data)
 				move(eps)
-				lp := replayLoss(t, sol, zp, w)
+				lp, errP := gradcheck.ReplayLoss(sol, zp, w)
 				move(-2 * eps)
-				lm := replayLoss(t, sol, zm, w)
+				lm, errM := gradcheck.ReplayLoss(sol, zm, w)
+				if errP != nil || errM != nil {
+					t.Fatal(errP, errM)
+				}
 				move(eps)
 				fd := (lp - lm) / (2 * eps)
 				if e := math.Abs(fd-ad) / math.Max(math.Abs(fd), 1e-12); e > c.tol {
@@ -489,21 +441,21 @@ func TestRegularizerGradientsMatchForwardMode(t *testing.T) {
 				reg := Regularization{Error: 0.7, Stiffness: 0.3, ErrorAgg: agg, StiffnessAgg: agg}
 				w := make([]*tensor.Dense, len(sol.Z))
 				for i := range w {
-					w[i] = randLike(rng, sol.Z[i])
+					w[i] = gradcheck.RandLike(rng, sol.Z[i])
 				}
-				_, dz := lossOf(sol.Z, w)
-				zeroGrads(c.params)
+				_, dz := gradcheck.SquareLoss(sol.Z, w)
+				gradcheck.ZeroGrads(c.params)
 				dz0, err := sol.Backward(context.Background(), dz, reg)
 				if err != nil {
 					t.Fatal(err)
 				}
-				grad := flatGrad(c.params)
+				grad := gradcheck.FlatGrad(c.params)
 				_, wE := sol.errorTerms(agg)
 				_, wS := sol.stiffTerms(agg)
 				for dir := 0; dir < 3; dir++ {
 					tp := ad.NewTape()
 					z0 := tp.Leaf(c.z0, true)
-					vz := randLike(rng, c.z0)
+					vz := gradcheck.RandLike(rng, c.z0)
 					tp.SetTangent(z0, tp.Const(vz))
 					dot := 0.0
 					for k := range vz.Data {
@@ -511,7 +463,7 @@ func TestRegularizerGradientsMatchForwardMode(t *testing.T) {
 					}
 					off := 0
 					for _, pr := range c.params {
-						v := randLike(rng, pr.Value)
+						v := gradcheck.RandLike(rng, pr.Value)
 						tp.SetTangent(tp.Param(pr), tp.Const(v))
 						for k := range v.Data {
 							dot += v.Data[k] * grad[off+k]

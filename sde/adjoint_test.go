@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/internal/gradcheck"
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/tensor"
 )
@@ -63,58 +64,6 @@ func gradProblem() (Problem, []*ad.Param) {
 	f, g, ps := neuralSDE(1999, 8)
 	z0 := tensor.FromSlice(3, 2, []float64{2, 0, 1.5, -0.5, -1, 1})
 	return Problem{Drift: f, Diffusion: g, Z0: z0, T0: 0, T1: 1}, ps
-}
-
-func randLike(rng *rand.Rand, d *tensor.Dense) *tensor.Dense {
-	r := tensor.New(d.Rows, d.Cols)
-	for i := range r.Data {
-		r.Data[i] = 2*rng.Float64() - 1
-	}
-	return r
-}
-
-// lossOf returns L = sum_i sum(w_i .* Z_i^2)/2 and its cotangents.
-func lossOf(z []*tensor.Dense, w []*tensor.Dense) (float64, []*tensor.Dense) {
-	l := 0.0
-	dz := make([]*tensor.Dense, len(z))
-	for i := range z {
-		dz[i] = tensor.New(z[i].Rows, z[i].Cols)
-		for k, v := range z[i].Data {
-			l += w[i].Data[k] * v * v / 2
-			dz[i].Data[k] = w[i].Data[k] * v
-		}
-	}
-	return l, dz
-}
-
-func flatGrad(ps []*ad.Param) []float64 {
-	var g []float64
-	for _, p := range ps {
-		g = append(g, p.Grad.Data...)
-	}
-	return g
-}
-
-func zeroGrads(ps []*ad.Param) {
-	for _, p := range ps {
-		p.Grad.Zero()
-	}
-}
-
-// replayLoss evaluates the loss of the frozen solve (steps and noise fixed)
-// at the current parameters and initial state z0.
-func replayLoss(t *testing.T, sol *Solution, z0 *tensor.Dense, w []*tensor.Dense) float64 {
-	tp := ad.NewTape()
-	zs, _, _, err := sol.Replay(tp, tp.Const(z0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	vals := make([]*tensor.Dense, len(zs))
-	for i, z := range zs {
-		vals[i] = z.Value()
-	}
-	l, _ := lossOf(vals, w)
-	return l
 }
 
 // TestReplayIsBitIdentical: replaying the frozen solve reproduces the saved
@@ -184,10 +133,10 @@ func TestAdjointMatchesFiniteDifferences(t *testing.T) {
 			}
 			w := make([]*tensor.Dense, len(sol.Z))
 			for i := range w {
-				w[i] = randLike(rng, sol.Z[i])
+				w[i] = gradcheck.RandLike(rng, sol.Z[i])
 			}
-			_, dz := lossOf(sol.Z, w)
-			zeroGrads(params)
+			_, dz := gradcheck.SquareLoss(sol.Z, w)
+			gradcheck.ZeroGrads(params)
 			dz0, err := sol.Backward(context.Background(), dz, ode.Regularization{})
 			if err != nil {
 				t.Fatal(err)
@@ -195,9 +144,9 @@ func TestAdjointMatchesFiniteDifferences(t *testing.T) {
 			if sol.BackwardDriftNFE == 0 || sol.BackwardDiffusionNFE == 0 || sol.BackwardNFE != sol.BackwardDriftNFE+sol.BackwardDiffusionNFE {
 				t.Errorf("backward NFE %d = drift %d + diffusion %d is not counted", sol.BackwardNFE, sol.BackwardDriftNFE, sol.BackwardDiffusionNFE)
 			}
-			grad := flatGrad(params)
+			grad := gradcheck.FlatGrad(params)
 			for _, part := range []string{"z0", "drift", "diffusion", "all"} {
-				vz := randLike(rng, p.Z0)
+				vz := gradcheck.RandLike(rng, p.Z0)
 				if part != "z0" && part != "all" {
 					vz.Zero()
 				}
@@ -208,7 +157,7 @@ func TestAdjointMatchesFiniteDifferences(t *testing.T) {
 				vp := make([]*tensor.Dense, len(params))
 				off := 0
 				for i, pr := range params {
-					vp[i] = randLike(rng, pr.Value)
+					vp[i] = gradcheck.RandLike(rng, pr.Value)
 					isDiff := i >= 4
 					if part == "z0" || (part == "drift" && isDiff) || (part == "diffusion" && !isDiff) {
 						vp[i].Zero()
@@ -228,9 +177,12 @@ func TestAdjointMatchesFiniteDifferences(t *testing.T) {
 				tensor.AddScaled(zp.Data, zp.Data, eps, vz.Data)
 				tensor.AddScaled(zm.Data, zm.Data, -eps, vz.Data)
 				move(eps)
-				lp := replayLoss(t, sol, zp, w)
+				lp, errP := gradcheck.ReplayLoss(sol, zp, w)
 				move(-2 * eps)
-				lm := replayLoss(t, sol, zm, w)
+				lm, errM := gradcheck.ReplayLoss(sol, zm, w)
+				if errP != nil || errM != nil {
+					t.Fatal(errP, errM)
+				}
 				move(eps)
 				fd := (lp - lm) / (2 * eps)
 				rel := math.Abs(fd-dot) / math.Max(math.Abs(fd), 1e-12)
@@ -296,19 +248,19 @@ func TestRegularizerGradientsMatchForwardMode(t *testing.T) {
 				wE, wS := aggWeights(eTerms, agg), aggWeights(sTerms, agg)
 				w := make([]*tensor.Dense, len(sol.Z))
 				for i := range w {
-					w[i] = randLike(rng, sol.Z[i])
+					w[i] = gradcheck.RandLike(rng, sol.Z[i])
 				}
-				_, dz := lossOf(sol.Z, w)
-				zeroGrads(params)
+				_, dz := gradcheck.SquareLoss(sol.Z, w)
+				gradcheck.ZeroGrads(params)
 				dz0, err := sol.Backward(context.Background(), dz, reg)
 				if err != nil {
 					t.Fatal(err)
 				}
-				grad := flatGrad(params)
+				grad := gradcheck.FlatGrad(params)
 				for dir := range 3 {
 					tp := ad.NewTape()
 					z0 := tp.Leaf(p.Z0, true)
-					vz := randLike(rng, p.Z0)
+					vz := gradcheck.RandLike(rng, p.Z0)
 					tp.SetTangent(z0, tp.Const(vz))
 					dot := 0.0
 					for k := range vz.Data {
@@ -316,7 +268,7 @@ func TestRegularizerGradientsMatchForwardMode(t *testing.T) {
 					}
 					off := 0
 					for _, pr := range params {
-						v := randLike(rng, pr.Value)
+						v := gradcheck.RandLike(rng, pr.Value)
 						tp.SetTangent(tp.Param(pr), tp.Const(v))
 						for k := range v.Data {
 							dot += v.Data[k] * grad[off+k]
@@ -375,7 +327,7 @@ func TestRegularizerGradientIsNotZero(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, reg := range []ode.Regularization{{Error: 1}, {Stiffness: 1}} {
-		zeroGrads(params)
+		gradcheck.ZeroGrads(params)
 		if _, err := sol.Backward(context.Background(), make([]*tensor.Dense, len(sol.Z)), reg); err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/whitebox-de/whitebox/internal/gradcheck"
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/tensor"
 )
@@ -46,7 +47,7 @@ func BenchmarkSOSRIGradient(b *testing.B) {
 				}
 				nfe += sol.NFE
 			}
-			zeroGrads(params)
+			gradcheck.ZeroGrads(params)
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e3/float64(nfe), "us/NFE")
 			b.ReportMetric(float64(nfe)/float64(b.N), "NFE")
 		})

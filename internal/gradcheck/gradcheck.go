@@ -1,0 +1,70 @@
+package gradcheck
+
+import (
+	"math/rand/v2"
+
+	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/tensor"
+)
+
+// RandLike returns a matrix of d's shape with entries uniform in [-1, 1).
+func RandLike(rng *rand.Rand, d *tensor.Dense) *tensor.Dense {
+	r := tensor.New(d.Rows, d.Cols)
+	for i := range r.Data {
+		r.Data[i] = 2*rng.Float64() - 1
+	}
+	return r
+}
+
+// SquareLoss returns L = sum_i sum(w_i .* z_i.^2)/2 and its cotangents
+// dL/dz_i = w_i .* z_i.
+func SquareLoss(z, w []*tensor.Dense) (float64, []*tensor.Dense) {
+	l := 0.0
+	dz := make([]*tensor.Dense, len(z))
+	for i := range z {
+		dz[i] = tensor.New(z[i].Rows, z[i].Cols)
+		for k, v := range z[i].Data {
+			l += w[i].Data[k] * v * v / 2
+			dz[i].Data[k] = w[i].Data[k] * v
+		}
+	}
+	return l, dz
+}
+
+// FlatGrad concatenates the parameters' gradients.
+func FlatGrad(ps []*ad.Param) []float64 {
+	var g []float64
+	for _, p := range ps {
+		g = append(g, p.Grad.Data...)
+	}
+	return g
+}
+
+// ZeroGrads clears the parameters' gradients.
+func ZeroGrads(ps []*ad.Param) {
+	for _, p := range ps {
+		p.Grad.Zero()
+	}
+}
+
+// Replayer is a solution that can re-record its frozen solve (ode.Solution,
+// sde.Solution).
+type Replayer interface {
+	Replay(tp *ad.Tape, z0 ad.Var) (z, e, s []ad.Var, err error)
+}
+
+// ReplayLoss evaluates SquareLoss of the frozen solve's saved states,
+// replayed from z0 at the parameters' current values (values only).
+func ReplayLoss(sol Replayer, z0 *tensor.Dense, w []*tensor.Dense) (float64, error) {
+	tp := ad.NewTape()
+	zs, _, _, err := sol.Replay(tp, tp.Const(z0))
+	if err != nil {
+		return 0, err
+	}
+	vals := make([]*tensor.Dense, len(zs))
+	for i, z := range zs {
+		vals[i] = z.Value()
+	}
+	l, _ := SquareLoss(vals, w)
+	return l, nil
+}
