@@ -175,7 +175,7 @@ func Solve(ctx context.Context, p Problem, opts *Options) (*Solution, error) {
 	if err := checkTimes("TStops", o.TStops, p.T0, p.T1, true); err != nil {
 		return nil, err
 	}
-	s := newStepper(&p, &o)
+	s := newSolveStepper(&p, &o)
 	defer s.release()
 	return s.run(ctx)
 }
@@ -208,13 +208,20 @@ type stepper struct {
 	stops []float64
 }
 
-func newStepper(p *Problem, o *Options) *stepper {
-	s := &stepper{p: p, o: o, tab: o.Method, tp: tapes.Get().(*ad.Tape)}
+// newStepper returns a workspace that records steps of p on tp, counting
+// evaluations into *nfe.
+func newStepper(p *Problem, o *Options, tp *ad.Tape, nfe *int) *stepper {
+	return &stepper{p: p, o: o, tab: o.Method, tp: tp, nfe: nfe, dw: make([]float64, o.Method.Stages)}
+}
+
+// newSolveStepper returns a workspace for a forward solve, with a pooled
+// tape (give it back with release) and the solution it fills.
+func newSolveStepper(p *Problem, o *Options) *stepper {
+	s := newStepper(p, o, tapes.Get().(*ad.Tape), nil)
 	s.sol = &Solution{prob: *p, opts: *o}
 	s.nfe = &s.sol.NFE
 	s.u = p.Z0.Clone()
 	s.k1 = tensor.New(p.Z0.Rows, p.Z0.Cols)
-	s.dw = make([]float64, o.Method.Stages)
 	s.stops = append(s.stops, o.TStops...)
 	if !o.Method.HasDenseOutput() {
 		s.stops = mergeSorted(s.stops, o.SaveAt, p.T0)

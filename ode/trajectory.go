@@ -285,9 +285,8 @@ func (sol *Solution) Backward(ctx context.Context, dZ []*tensor.Dense, r Regular
 	if !sol.opts.Adjoint {
 		return nil, fmt.Errorf("ode: Backward needs the checkpoints of the forward solve: set Options.Adjoint")
 	}
-	s := newStepper(&sol.prob, &sol.opts)
+	s := newStepper(&sol.prob, &sol.opts, tapes.Get().(*ad.Tape), &sol.BackwardNFE)
 	defer s.release()
-	s.nfe = &sol.BackwardNFE
 	return sol.Sweep(ctx, s.tp, &odeReplayer{st: s, tr: &sol.Trajectory}, dZ, r)
 }
 
@@ -297,11 +296,8 @@ func (sol *Solution) Replay(tp *ad.Tape, z0 ad.Var) (z []ad.Var, e, s []ad.Var, 
 	if !sol.opts.Adjoint {
 		return nil, nil, nil, fmt.Errorf("ode: Replay needs the step record of the forward solve: set Options.Adjoint")
 	}
-	st := newStepper(&sol.prob, &sol.opts)
-	st.release()
-	st.tp = tp
 	nfe := 0
-	st.nfe = &nfe
+	st := newStepper(&sol.prob, &sol.opts, tp, &nfe)
 	return sol.ReplayAll(&odeReplayer{st: st, tr: &sol.Trajectory}, z0)
 }
 

@@ -68,3 +68,30 @@ func ReplayLoss(sol Replayer, z0 *tensor.Dense, w []*tensor.Dense) (float64, err
 	l, _ := SquareLoss(vals, w)
 	return l, nil
 }
+
+// CentralDifference returns the central finite difference, with step eps,
+// of ReplayLoss along the direction (vz for z0, vp[i] for ps[i]): the frozen
+// solve is replayed at z0 ± eps*vz with every parameter moved by ± eps*vp[i],
+// and the parameters are restored afterwards.
+func CentralDifference(sol Replayer, z0, vz *tensor.Dense, ps []*ad.Param, vp []*tensor.Dense, w []*tensor.Dense, eps float64) (float64, error) {
+	move := func(s float64) {
+		for i, p := range ps {
+			tensor.AddScaled(p.Value.Data, p.Value.Data, s, vp[i].Data)
+		}
+	}
+	zp, zm := z0.Clone(), z0.Clone()
+	tensor.AddScaled(zp.Data, zp.Data, eps, vz.Data)
+	tensor.AddScaled(zm.Data, zm.Data, -eps, vz.Data)
+	move(eps)
+	lp, errP := ReplayLoss(sol, zp, w)
+	move(-2 * eps)
+	lm, errM := ReplayLoss(sol, zm, w)
+	move(eps)
+	if errP != nil {
+		return 0, errP
+	}
+	if errM != nil {
+		return 0, errM
+	}
+	return (lp - lm) / (2 * eps), nil
+}
