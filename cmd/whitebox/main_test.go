@@ -157,23 +157,8 @@ func TestReproduceSpiralSmoke(t *testing.T) {
 	if cfg["iterations"].(float64) != 8 || cfg["rtol"].(float64) != 1e-6 || cfg["scale"] != "default" {
 		t.Errorf("config %v", cfg)
 	}
-	for _, f := range []string{"trajectories.png", "nfe.png", "loss.png"} {
-		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() < 1000 {
-			t.Errorf("figure %s: %v", f, err)
-		}
-	}
-	readMetrics := func() []train.Metrics {
-		f, err := os.Open(metrics)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		ms, err := train.ReadMetrics(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ms
-	}
+	checkFigures(t, out, "trajectories.png", "nfe.png", "loss.png")
+	readMetrics := func() []train.Metrics { return readMetricsFile(t, metrics) }
 	if ms := readMetrics(); len(ms) != 32 || ms[0].Run != "spiral/vanilla/seed=1999" || ms[31].Iteration != 8 {
 		t.Fatalf("%d metrics lines", len(ms))
 	}
@@ -296,3 +281,28 @@ type recordHook func(train.Metrics)
 func (h recordHook) Begin(train.Info)        {}
 func (h recordHook) Record(m train.Metrics)  { h(m) }
 func (h recordHook) End(train.Result, error) {}
+
+// readMetricsFile reads a JSONL metrics file written by a run.
+func readMetricsFile(t *testing.T, path string) []train.Metrics {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ms, err := train.ReadMetrics(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ms
+}
+
+// checkFigures asserts that each named PNG exists in dir and is not trivial.
+func checkFigures(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	for _, f := range names {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() < 1000 {
+			t.Errorf("figure %s: %v", f, err)
+		}
+	}
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -56,23 +55,8 @@ func TestReproduceSpiralSDESmoke(t *testing.T) {
 		cfg["data"].(map[string]any)["trajectories"].(float64) != 300 {
 		t.Errorf("config %v", cfg)
 	}
-	for _, f := range []string{"moments.png", "nfe.png"} {
-		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() < 1000 {
-			t.Errorf("figure %s: %v", f, err)
-		}
-	}
-	readMetrics := func() []train.Metrics {
-		f, err := os.Open(metrics)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		ms, err := train.ReadMetrics(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ms
-	}
+	checkFigures(t, out, "moments.png", "nfe.png")
+	readMetrics := func() []train.Metrics { return readMetricsFile(t, metrics) }
 	perRun := map[string]int{}
 	for _, m := range readMetrics() {
 		perRun[m.Run]++
