@@ -2,6 +2,7 @@ package ad
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/whitebox-de/whitebox/tensor"
 )
@@ -345,4 +346,18 @@ func (tp *Tape) JVP(from int) {
 		}
 	}
 	tp.growTangents()
+}
+
+var tapePool = sync.Pool{New: func() any { return NewTape() }}
+
+// GetTape returns an empty tape from a process-wide pool, with the buffers
+// it collected in earlier use: solvers take one per solve so that repeated
+// solves (training iterations) reuse their memory. Give it back with PutTape.
+func GetTape() *Tape { return tapePool.Get().(*Tape) }
+
+// PutTape resets tp and returns it to the pool; nothing may use tp or its
+// Vars afterwards.
+func PutTape(tp *Tape) {
+	tp.Reset()
+	tapePool.Put(tp)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sync"
 
 	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/internal/check"
@@ -180,13 +179,9 @@ func Solve(ctx context.Context, p Problem, opts *Options) (*Solution, error) {
 	return s.run(ctx)
 }
 
-// tapes recycles step tapes (and their buffer pools) across solves.
-var tapes = sync.Pool{New: func() any { return ad.NewTape() }}
-
 // release returns the stepper's tape to the pool; nothing may use it after.
 func (s *stepper) release() {
-	s.tp.Reset()
-	tapes.Put(s.tp)
+	ad.PutTape(s.tp)
 	s.tp = nil
 }
 
@@ -217,7 +212,7 @@ func newStepper(p *Problem, o *Options, tp *ad.Tape, nfe *int) *stepper {
 // newSolveStepper returns a workspace for a forward solve, with a pooled
 // tape (give it back with release) and the solution it fills.
 func newSolveStepper(p *Problem, o *Options) *stepper {
-	s := newStepper(p, o, tapes.Get().(*ad.Tape), nil)
+	s := newStepper(p, o, ad.GetTape(), nil)
 	s.sol = &Solution{prob: *p, opts: *o}
 	s.nfe = &s.sol.NFE
 	s.u = p.Z0.Clone()

@@ -285,7 +285,7 @@ func (sol *Solution) Backward(ctx context.Context, dZ []*tensor.Dense, r Regular
 	if !sol.opts.Adjoint {
 		return nil, fmt.Errorf("ode: Backward needs the checkpoints of the forward solve: set Options.Adjoint")
 	}
-	s := newStepper(&sol.prob, &sol.opts, tapes.Get().(*ad.Tape), &sol.BackwardNFE)
+	s := newStepper(&sol.prob, &sol.opts, ad.GetTape(), &sol.BackwardNFE)
 	defer s.release()
 	return sol.Sweep(ctx, s.tp, &odeReplayer{st: s, tr: &sol.Trajectory}, dZ, r)
 }

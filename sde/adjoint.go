@@ -55,7 +55,9 @@ func (sol *Solution) replayer(tp *ad.Tape, nfeF, nfeG *int) (*replayer, error) {
 // is bit-identical to the forward step. It needs Options.Adjoint.
 func (sol *Solution) Backward(ctx context.Context, dZ []*tensor.Dense, r ode.Regularization) (*tensor.Dense, error) {
 	var nf, ng int
-	rp, err := sol.replayer(ad.NewTape(), &nf, &ng)
+	tp := ad.GetTape()
+	defer ad.PutTape(tp)
+	rp, err := sol.replayer(tp, &nf, &ng)
 	if err != nil {
 		return nil, err
 	}

@@ -289,7 +289,8 @@ func Solve(ctx context.Context, p Problem, opts *Options) (*Solution, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := newStepper(&p, o, ad.NewTape())
+	s := newStepper(&p, o, ad.GetTape())
+	defer ad.PutTape(s.tp)
 	s.sol = &Solution{prob: p, opts: o.Options, Method: o.name}
 	s.nfeF, s.nfeG = &s.sol.DriftNFE, &s.sol.DiffusionNFE
 	sol, err := s.run(ctx)
@@ -502,13 +503,14 @@ func (s *stepper) record(t, h float64, u ad.Var, dW, dZ []float64, sv *stageVars
 
 var ones = [SRIStages]float64{1, 1, 1, 1}
 
-// initialStep runs the initial-step heuristic on a private tape.
+// initialStep runs the initial-step heuristic on the solve's tape (before
+// any step is recorded on it).
 func (s *stepper) initialStep() float64 {
 	o, p := s.o, s.p
 	if o.Dt > 0 {
 		return math.Min(o.Dt, o.DtMax)
 	}
-	tp := ad.NewTape()
+	tp := s.tp
 	z := tensor.New(p.Z0.Rows, p.Z0.Cols)
 	eval := func(fn func(float64, ad.Var) ad.Var) func(t float64, u, out []float64) {
 		return func(t float64, u, out []float64) {
