@@ -306,15 +306,7 @@ func (tp *Tape) backward(i int32) {
 		if needB {
 			gb = tp.gradOf(n.b).Data
 		}
-		for k := range xa.Data {
-			d := c * (xa.Data[k] - xb.Data[k])
-			if ga != nil {
-				ga[k] += d
-			}
-			if gb != nil {
-				gb[k] -= d
-			}
-		}
+		tensor.RMSDiffBackward(ga, gb, xa.Data, xb.Data, c)
 	case opErrorNorm:
 		if y.Data[0] == 0 {
 			return
@@ -333,23 +325,7 @@ func (tp *Tape) backward(i int32) {
 		if needC {
 			g1 = tp.gradOf(n.c).Data
 		}
-		for k, x := range xa.Data {
-			a0, a1 := math.Abs(xb.Data[k]), math.Abs(u1.Data[k])
-			sc := atol + rtol*math.Max(a0, a1)
-			r := x / sc
-			if gx != nil {
-				gx[k] += c * r / sc
-			}
-			// d r / d sc = -r/sc; d sc / d u = rtol*sign(u) for the larger |u|.
-			ds := -c * r * r / sc * rtol
-			if a0 >= a1 {
-				if g0 != nil {
-					g0[k] += ds * sign(xb.Data[k])
-				}
-			} else if g1 != nil {
-				g1[k] += ds * sign(u1.Data[k])
-			}
-		}
+		tensor.ErrorNormBackward(gx, g0, g1, xa.Data, xb.Data, u1.Data, atol, rtol, c)
 	default:
 		panic("ad: backward: unknown op")
 	}

@@ -70,8 +70,10 @@ func MatMul(a, b Var) Var {
 	if va.Cols != vb.Rows {
 		panic(fmt.Sprintf("ad: MatMul: shape mismatch %s * %s", va.Shape(), vb.Shape()))
 	}
-	out, d := tp.push(opMatMul, a.id, b.id, va.Rows, vb.Cols)
-	tensor.MatMul(d, 1, va, false, vb, false, 0)
+	out, d, reused := tp.pushProduct(opMatMul, a.id, b.id, va.Rows, vb.Cols)
+	if !reused {
+		tensor.MatMul(d, 1, va, false, vb, false, 0)
+	}
 	return out
 }
 
@@ -120,13 +122,15 @@ func Dense(x, w, b Var, act int) Var {
 	if act != ActIdentity && act != ActTanh {
 		panic(fmt.Sprintf("ad: Dense: unknown activation %d", act))
 	}
-	out, d := tp.push(opDense, x.id, w.id, vx.Rows, vw.Cols)
+	out, d, reused := tp.pushProduct(opDense, x.id, w.id, vx.Rows, vw.Cols)
 	n := &tp.nodes[out.id]
 	n.c = b.id
 	n.i0 = act
 	n.needs = n.needs || tp.nodes[b.id].needs
-	tensor.MatMul(d, 1, vx, false, vw, false, 0)
-	tensor.AddRowAct(d.Data, d.Data, vb.Data, d.Cols, act == ActTanh)
+	if !reused {
+		tensor.MatMul(d, 1, vx, false, vw, false, 0)
+		tensor.AddRowAct(d.Data, d.Data, vb.Data, d.Cols, act == ActTanh)
+	}
 	return out
 }
 

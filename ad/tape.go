@@ -84,6 +84,10 @@ type Tape struct {
 	ints     []int32
 	floats   []float64
 	scratch  [][]float64
+
+	prodMode productMode // capturing or reusing product values
+	prod     *Products
+	prodPos  int
 }
 
 // NewTape returns an empty tape.
@@ -119,6 +123,7 @@ func (tp *Tape) Reset() {
 	tp.tangents = tp.tangents[:0]
 	tp.ints = tp.ints[:0]
 	tp.floats = tp.floats[:0]
+	tp.StopProducts()
 }
 
 // freeList holds released buffers of one length. A computation uses few
@@ -186,10 +191,16 @@ func (tp *Tape) check(vs ...Var) {
 
 // push records a node whose value is a fresh r x c pool buffer.
 func (tp *Tape) push(op opKind, a, b int32, r, c int) (Var, *tensor.Dense) {
-	needs := (a >= 0 && tp.nodes[a].needs) || (b >= 0 && tp.nodes[b].needs)
 	val := tp.get(r, c)
-	tp.nodes = append(tp.nodes, node{op: op, a: a, b: b, c: -1, val: val, needs: needs, owned: true})
-	return Var{tp, int32(len(tp.nodes) - 1)}, val
+	return tp.pushVal(op, a, b, val, true), val
+}
+
+// pushVal records a node with the given value; owned values return to the
+// pool on Reset.
+func (tp *Tape) pushVal(op opKind, a, b int32, val *tensor.Dense, owned bool) Var {
+	needs := (a >= 0 && tp.nodes[a].needs) || (b >= 0 && tp.nodes[b].needs)
+	tp.nodes = append(tp.nodes, node{op: op, a: a, b: b, c: -1, val: val, needs: needs, owned: owned})
+	return Var{tp, int32(len(tp.nodes) - 1)}
 }
 
 func (tp *Tape) val(v Var) *tensor.Dense { return tp.nodes[v.id].val }
@@ -348,16 +359,57 @@ func (tp *Tape) JVP(from int) {
 	tp.growTangents()
 }
 
-var tapePool = sync.Pool{New: func() any { return NewTape() }}
+// tapePool keeps tapes, with the buffers they collected, between uses. It is
+// not a sync.Pool: a garbage collection empties those, and the buffers of a
+// large solve (hundreds of MB) would then be allocated again, page by page,
+// at every training iteration.
+var tapePool struct {
+	sync.Mutex
+	free []*Tape
+}
+
+// maxPooledTapes bounds the tapes the pool keeps; more are left to the
+// garbage collector.
+const maxPooledTapes = 8
 
 // GetTape returns an empty tape from a process-wide pool, with the buffers
 // it collected in earlier use: solvers take one per solve so that repeated
 // solves (training iterations) reuse their memory. Give it back with PutTape.
-func GetTape() *Tape { return tapePool.Get().(*Tape) }
+func GetTape() *Tape {
+	tapePool.Lock()
+	defer tapePool.Unlock()
+	if n := len(tapePool.free); n > 0 {
+		tp := tapePool.free[n-1]
+		tapePool.free = tapePool.free[:n-1]
+		return tp
+	}
+	return NewTape()
+}
 
 // PutTape resets tp and returns it to the pool; nothing may use tp or its
 // Vars afterwards.
 func PutTape(tp *Tape) {
 	tp.Reset()
-	tapePool.Put(tp)
+	tapePool.Lock()
+	defer tapePool.Unlock()
+	if len(tapePool.free) < maxPooledTapes {
+		tapePool.free = append(tapePool.free, tp)
+	}
 }
+
+// DrainTapePool drops the pooled tapes and the memory they hold (the
+// largest solve's working set), for a program that has finished solving.
+func DrainTapePool() {
+	tapePool.Lock()
+	defer tapePool.Unlock()
+	clear(tapePool.free)
+	tapePool.free = tapePool.free[:0]
+}
+
+// Buffer returns an r x c matrix from the tape's pool that Reset does not
+// reclaim: the caller owns it (its contents are arbitrary) until it gives it
+// back with Recycle, to this tape or another.
+func (tp *Tape) Buffer(r, c int) *tensor.Dense { return tp.get(r, c) }
+
+// Recycle puts d, which nothing may use afterwards, into the tape's pool.
+func (tp *Tape) Recycle(d *tensor.Dense) { tp.put(d) }

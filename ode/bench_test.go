@@ -90,6 +90,7 @@ func benchGradient(b *testing.B, p Problem, opts *Options, dz []*tensor.Dense, p
 		if _, err := sol.Backward(context.Background(), dz, Regularization{Error: 1, Stiffness: 1}); err != nil {
 			b.Fatal(err)
 		}
+		sol.Release()
 		nfe += sol.NFE
 	}
 	gradcheck.ZeroGrads(params)

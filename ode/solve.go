@@ -63,9 +63,45 @@ type Options struct {
 	MaxSteps int
 	// Controller is the step-size controller. Default DefaultPI(Method.Order).
 	Controller *PIController
-	// Adjoint keeps the per-step checkpoints that Solution.Backward needs:
-	// the state at the start of every accepted step.
+	// Adjoint keeps the per-step checkpoints that Solution.Backward needs
+	// (see Checkpointing for what they hold).
 	Adjoint bool
+	// Checkpointing chooses what the checkpoints hold. Default KeepProducts.
+	Checkpointing Checkpointing
+}
+
+// Checkpointing chooses what a solve with Options.Adjoint keeps of each
+// accepted step for the discrete adjoint, trading memory for recomputation.
+// Both keep the state at the start of the step and, for FSAL methods, the
+// derivative there (the previous step's last stage, which Backward then
+// takes as an input instead of evaluating it again), so memory grows with
+// accepted steps x state size either way; neither keeps the recorded
+// intermediates of the stages.
+type Checkpointing int
+
+const (
+	// KeepProducts also keeps the values of the matrix products (ad.MatMul,
+	// ad.Dense) of every stage evaluation. Backward re-records each step
+	// taking those values instead of computing them, so it recomputes only
+	// the cheap elementwise work (stage combinations, bias, error norms) and
+	// no product. Memory per accepted step: 2 states plus the products'
+	// outputs of its evaluations (for the MNIST dynamics, whose last product
+	// is the state-sized derivative, about 2 + 6*(1+100/784) = 8.8 states).
+	KeepProducts Checkpointing = iota
+	// KeepStates keeps only the 2 states per accepted step; Backward
+	// re-evaluates the dynamics of every stage but the first. It costs
+	// about one more forward evaluation per stage than KeepProducts.
+	KeepStates
+)
+
+func (c Checkpointing) String() string {
+	switch c {
+	case KeepProducts:
+		return "keep-products"
+	case KeepStates:
+		return "keep-states"
+	}
+	return fmt.Sprintf("Checkpointing(%d)", int(c))
 }
 
 // StepStat is the white-box record of one attempted step.
@@ -114,6 +150,9 @@ func (o *Options) withDefaults(p *Problem) (Options, error) {
 	}
 	if r.MaxSteps == 0 {
 		r.MaxSteps = 100000
+	}
+	if r.Checkpointing != KeepProducts && r.Checkpointing != KeepStates {
+		return r, invalid("Checkpointing = %d is not KeepProducts or KeepStates", int(r.Checkpointing))
 	}
 	if r.MaxSteps < 0 {
 		return r, invalid("MaxSteps = %d must be positive", r.MaxSteps)
@@ -181,6 +220,13 @@ func Solve(ctx context.Context, p Problem, opts *Options) (*Solution, error) {
 
 // release returns the stepper's tape to the pool; nothing may use it after.
 func (s *stepper) release() {
+	s.stepProds.Release(s.tp)
+	s.k1Prods.Release(s.tp)
+	for _, d := range []*tensor.Dense{s.u, s.k1} {
+		if d != nil {
+			s.tp.Recycle(d)
+		}
+	}
 	ad.PutTape(s.tp)
 	s.tp = nil
 }
@@ -196,7 +242,14 @@ type stepper struct {
 	u    *tensor.Dense // current state
 	k1   *tensor.Dense // FSAL derivative at (t, u)
 	hasK bool
-	dw   []float64 // dense-output weights
+	// k1Fresh: k1 was evaluated at (t, u), not carried over from the last
+	// stage of the previous step.
+	k1Fresh bool
+	// capture: the forward solve keeps product values for the adjoint; the
+	// products of the last evaluation of k1 and of the current step.
+	capture            bool
+	k1Prods, stepProds ad.Products
+	dw                 []float64 // dense-output weights
 	// per-step scratch
 	coef  []float64
 	vars  []ad.Var
@@ -215,9 +268,11 @@ func newSolveStepper(p *Problem, o *Options) *stepper {
 	s := newStepper(p, o, ad.GetTape(), nil)
 	s.sol = &Solution{prob: *p, opts: *o}
 	s.nfe = &s.sol.NFE
-	s.u = p.Z0.Clone()
-	s.k1 = tensor.New(p.Z0.Rows, p.Z0.Cols)
+	s.u = s.tp.Buffer(p.Z0.Rows, p.Z0.Cols)
+	s.u.CopyFrom(p.Z0)
+	s.k1 = s.tp.Buffer(p.Z0.Rows, p.Z0.Cols)
 	s.stops = append(s.stops, o.TStops...)
+	s.capture = o.Adjoint && o.Checkpointing == KeepProducts
 	if !o.Method.HasDenseOutput() {
 		s.stops = mergeSorted(s.stops, o.SaveAt, p.T0)
 	}
@@ -337,7 +392,8 @@ func (s *stepper) initialStep() float64 {
 		return math.Min(o.Dt, o.DtMax)
 	}
 	tp := s.tp
-	z := tensor.New(p.Z0.Rows, p.Z0.Cols)
+	z := tp.Buffer(p.Z0.Rows, p.Z0.Cols)
+	defer tp.Recycle(z)
 	f := func(t float64, u, du []float64) {
 		tp.Reset()
 		copy(z.Data, u)
@@ -347,6 +403,30 @@ func (s *stepper) initialStep() float64 {
 	h, nfe := InitialStep(f, p.Z0.Data, p.T0, 1, float64(s.tab.Order), o.ATol, o.RTol, o.DtMax, nil)
 	s.sol.NFE += nfe
 	return h
+}
+
+// checkpoint appends the adjoint's checkpoint of the step just accepted.
+func (s *stepper) checkpoint(t, h, tEnd float64, saveLo, saveHi int) {
+	ck := Checkpoint{T: t, H: h, End: tEnd, U: s.clone(s.u), SaveLo: saveLo, SaveHi: saveHi}
+	if !s.k1Fresh {
+		ck.K1 = s.clone(s.k1)
+	}
+	if s.capture {
+		ck.Products = new(ad.Products)
+		if s.k1Fresh {
+			ck.Products.Append(&s.k1Prods)
+		}
+		ck.Products.Append(&s.stepProds)
+	}
+	s.sol.Checkpoints = append(s.sol.Checkpoints, ck)
+}
+
+// clone copies d into a buffer of the tape's pool, which Solution.Release
+// gives back.
+func (s *stepper) clone(d *tensor.Dense) *tensor.Dense {
+	c := s.tp.Buffer(d.Rows, d.Cols)
+	c.CopyFrom(d)
+	return c
 }
 
 func (s *stepper) run(ctx context.Context) (*Solution, error) {
@@ -402,17 +482,28 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 			return sol, &SolveError{Kind: ErrStepSizeUnderflow, T: t, H: h, Hint: "the error estimate stays above tolerance as the step shrinks; the problem may be stiff or singular here: loosen the tolerances or check the dynamics"}
 		}
 		tp.Reset()
+		// The products of a rejected attempt go back to the pool.
+		s.stepProds.Release(tp)
 		u := tp.Const(s.u)
-		k1 := ad.Var{}
+		var k1 ad.Var
 		if s.hasK {
 			k1 = tp.Const(s.k1)
+		} else {
+			// f(t, u) stays valid for a retry after a rejection.
+			if s.capture {
+				s.k1Prods.Release(tp)
+				tp.CaptureProducts(&s.k1Prods)
+			}
+			k1 = s.eval(t, u)
+			tp.StopProducts()
+			s.k1.CopyFrom(k1.Value())
+			s.hasK, s.k1Fresh = true, true
+		}
+		if s.capture {
+			tp.CaptureProducts(&s.stepProds)
 		}
 		s.record(t, h, u, k1, &sv, true, true)
-		if !s.hasK {
-			// f(t, u) stays valid for a retry after a rejection.
-			s.k1.CopyFrom(sv.k[0].Value())
-			s.hasK = true
-		}
+		tp.StopProducts()
 		eest := 0.0
 		if sv.e.Valid() {
 			eest = sv.e.Scalar()
@@ -448,11 +539,12 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 			si++
 		}
 		if o.Adjoint {
-			sol.Checkpoints = append(sol.Checkpoints, Checkpoint{T: t, H: h, End: tEnd, U: s.u.Clone(), SaveLo: lo, SaveHi: si})
+			s.checkpoint(t, h, tEnd, lo, si)
 		}
 		s.u.CopyFrom(sv.u1.Value())
 		if s.tab.FSAL {
 			s.k1.CopyFrom(sv.k[s.tab.Stages-1].Value())
+			s.k1Fresh = false
 		} else {
 			s.hasK = false
 		}

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"runtime"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/whitebox-de/whitebox/ad"
@@ -552,4 +555,171 @@ func TestStepAllocatesNothing(t *testing.T) {
 	if a := testing.AllocsPerRun(20, step); a != 0 {
 		t.Fatalf("a recorded step with its backward pass allocated %v times", a)
 	}
+}
+
+// TestCheckpointingPolicies: for every method, with rejected steps, the
+// adjoint gives the same bits whether the checkpoints keep the products
+// (KeepProducts), only the states (KeepStates), or were consumed by an
+// earlier Backward (which then recomputes), and agrees with reverse mode
+// over the whole solve recorded on one tape (Replay, where FSAL stages are
+// shared as in the forward solve) to 1e-11 relative. KeepProducts keeps the
+// expected products: every stage's for the first step, all but the first
+// stage's (carried over as K1) for the later steps of FSAL methods.
+func TestCheckpointingPolicies(t *testing.T) {
+	methods := []struct {
+		tab *Tableau
+		dt  float64
+	}{{Tsit5(), 0}, {DP5(), 0}, {BS3(), 0}, {RK4(), 0.05}, {Euler(), 0.02}}
+	for _, c := range gradCases() {
+		for _, m := range methods {
+			t.Run(c.name+"/"+m.tab.Name, func(t *testing.T) {
+				rng := rand.New(rand.NewPCG(44, 2))
+				p := Problem{F: c.f, Z0: c.z0, T0: 0, T1: c.t1}
+				dt := m.dt
+				if dt == 0 {
+					dt = c.t1 // a first step over the whole span, to be rejected
+				}
+				reg := Regularization{Error: 0.7, Stiffness: 0.3}
+				var w, dz []*tensor.Dense
+				grads := func(pol Checkpointing, twice bool) ([]float64, *Solution) {
+					sol, err := Solve(context.Background(), p, &Options{Method: m.tab, Dt: dt, SaveAt: c.saves, Adjoint: true, Checkpointing: pol})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if w == nil {
+						for _, z := range sol.Z {
+							w = append(w, gradcheck.RandLike(rng, z))
+						}
+						_, dz = gradcheck.SquareLoss(sol.Z, w)
+					}
+					var out []float64
+					for range 1 + btoi(twice) {
+						gradcheck.ZeroGrads(c.params)
+						dz0, err := sol.Backward(context.Background(), dz, reg)
+						if err != nil {
+							t.Fatal(err)
+						}
+						out = append(append(out[:0], dz0.Data...), gradcheck.FlatGrad(c.params)...)
+					}
+					return out, sol
+				}
+				gp, solP := grads(KeepProducts, false)
+				gs, _ := grads(KeepStates, false)
+				gt, _ := grads(KeepProducts, true)
+				if !slices.Equal(gp, gs) || !slices.Equal(gp, gt) {
+					t.Fatal("the checkpointing policies give different gradients")
+				}
+				if m.tab.HasErrorEstimate() && solP.Rejected == 0 {
+					t.Fatal("no rejected step: the test needs one")
+				}
+
+				// Reverse mode over the whole solve on one tape.
+				tp := ad.NewTape()
+				z0 := tp.Leaf(c.z0, true)
+				zs, es, ss, err := solP.Replay(tp, z0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, wE := solP.errorTerms(Sum)
+				_, wS := solP.stiffTerms(Sum)
+				var terms []ad.Var
+				var coef []float64
+				for i, z := range zs {
+					terms = append(terms, ad.Sum(ad.Mul(tp.Const(w[i]), ad.Square(z))))
+					coef = append(coef, 0.5)
+				}
+				for j := range es {
+					if es[j].Valid() {
+						terms, coef = append(terms, es[j]), append(coef, reg.Error*wE[j])
+					}
+					if ss[j].Valid() {
+						terms, coef = append(terms, ss[j]), append(coef, reg.Stiffness*wS[j])
+					}
+				}
+				gradcheck.ZeroGrads(c.params)
+				tp.Backward(ad.LinComb(coef, terms))
+				want := append(slices.Clone(tp.Grad(z0).Data), gradcheck.FlatGrad(c.params)...)
+				num, den := 0.0, 0.0
+				for i := range want {
+					num += (gp[i] - want[i]) * (gp[i] - want[i])
+					den += want[i] * want[i]
+				}
+				if e := math.Sqrt(num / den); e > 1e-11 {
+					t.Fatalf("Backward differs from reverse mode over the whole solve: relative error %.2g", e)
+				}
+
+				// What KeepProducts kept (checked on a fresh solve: Backward
+				// consumed solP's).
+				sol, _ := Solve(context.Background(), p, &Options{Method: m.tab, Dt: dt, SaveAt: c.saves, Adjoint: true})
+				perEval := map[string]int{"linear": 1, "spiral": 2, "mnist-small": 2}[c.name]
+				for j, ck := range sol.Checkpoints {
+					evals := m.tab.Stages
+					if m.tab.FSAL && j > 0 {
+						evals--
+						if ck.K1 == nil {
+							t.Fatalf("step %d of an FSAL method kept no K1", j)
+						}
+					} else if ck.K1 != nil {
+						t.Fatalf("step %d kept a K1 it evaluated itself", j)
+					}
+					if got := ck.Products.Len(); got != evals*perEval {
+						t.Fatalf("step %d kept %d products, want %d", j, got, evals*perEval)
+					}
+				}
+			})
+		}
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// TestReleaseRecyclesCheckpoints: after Release, Backward and Replay fail
+// with an error naming Release, and a training iteration (solve, Backward,
+// Release) that follows another allocates less than eight states' worth of
+// memory (the initial-step heuristic's three vectors, the returned state and
+// gradient, and in the pure-Go build gonum's DGEMM workspaces): the
+// checkpoints and kept products come back from the pool.
+func TestReleaseRecyclesCheckpoints(t *testing.T) {
+	f, params := mnistModel(3, 64, 16)
+	rng := rand.New(rand.NewPCG(6, 6))
+	z0 := gradcheck.RandLike(rng, tensor.New(256, 64))
+	p := Problem{F: f, Z0: z0, T0: 0, T1: 1}
+	opts := &Options{RTol: 1e-8, ATol: 1e-8, Adjoint: true}
+	dz := []*tensor.Dense{gradcheck.RandLike(rng, z0)}
+	var sol *Solution
+	iter := func() {
+		var err error
+		if sol, err = Solve(context.Background(), p, opts); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := sol.Backward(context.Background(), dz, Regularization{Error: 1, Stiffness: 1}); err != nil {
+			t.Fatal(err)
+		}
+		sol.Release()
+	}
+	iter()
+	iter()
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	iter()
+	runtime.ReadMemStats(&m1)
+	state := uint64(8 * z0.Len())
+	if got := m1.TotalAlloc - m0.TotalAlloc; got > 8*state {
+		t.Errorf("an iteration after the first allocated %d bytes (%d steps; a state is %d bytes)", got, sol.Accepted, state)
+	}
+	if sol.Accepted < 3 {
+		t.Fatalf("only %d steps: the test needs several", sol.Accepted)
+	}
+	if _, err := sol.Backward(context.Background(), dz, Regularization{}); err == nil || !strings.Contains(err.Error(), "Release") {
+		t.Errorf("Backward after Release: %v", err)
+	}
+	if _, _, _, err := sol.Replay(ad.NewTape(), ad.NewTape().Const(z0)); err == nil || !strings.Contains(err.Error(), "Release") {
+		t.Errorf("Replay after Release: %v", err)
+	}
+	gradcheck.ZeroGrads(params)
 }

@@ -48,6 +48,15 @@ type Checkpoint struct {
 	T, H, End float64
 	// U is the state at T.
 	U *tensor.Dense
+	// K1 is the derivative at (T, U) when the step took it from the
+	// previous step's last stage (FSAL), nil when the step evaluated it.
+	// The adjoint then takes it as an input, whose cotangent flows into the
+	// previous step's last stage, instead of evaluating it again.
+	K1 *tensor.Dense
+	// Products are the values of the matrix products of the step's
+	// evaluations (Checkpointing KeepProducts), nil when not kept. Backward
+	// consumes them: a second Backward on the same solve recomputes.
+	Products *ad.Products
 	// SaveLo and SaveHi delimit the saved outputs (indices into
 	// Trajectory.Z) that lie in (T, End].
 	SaveLo, SaveHi int
@@ -68,8 +77,10 @@ type Trajectory struct {
 	NFE int
 	// Accepted and Rejected count steps.
 	Accepted, Rejected int
-	// BackwardNFE counts evaluations made by Backward (recomputing each
-	// accepted step from its checkpoint).
+	// BackwardNFE counts evaluations of the dynamics that Backward
+	// re-records (every stage of every accepted step but an FSAL step's
+	// first). With Checkpointing KeepProducts they take their products from
+	// the checkpoints instead of computing them.
 	BackwardNFE int
 	// Checkpoints has one entry per accepted step when the solve kept them
 	// (Options.Adjoint).
@@ -77,6 +88,8 @@ type Trajectory struct {
 	// Saves0 is the number of saved outputs at the initial time (indices
 	// [0, Saves0)), which no step produces.
 	Saves0 int
+
+	released bool
 }
 
 // StepReplayer re-records accepted steps of a solve for its adjoint: the
@@ -89,6 +102,18 @@ type StepReplayer interface {
 	// Dense records saved output i, which lies inside the step recorded
 	// last, from that step's stages.
 	Dense(i int) ad.Var
+}
+
+// FSALReplayer is a StepReplayer whose steps share an evaluation with the
+// next step (first same as last). Sweep then back-propagates that evaluation
+// once: the later step takes the derivative as an input, first, and the
+// cotangent Sweep finds there seeds the earlier step's last stage.
+type FSALReplayer interface {
+	StepReplayer
+	// FSAL returns, for the step recorded last, the input standing for its
+	// first stage derivative (invalid when the step evaluated it) and its
+	// last stage derivative (invalid when no later step takes it over).
+	FSAL() (first, last ad.Var)
 }
 
 // accepted returns the stats of accepted steps in order.
@@ -160,6 +185,9 @@ func (tr *Trajectory) Regularizer(r Regularization) float64 {
 // accepted step plus one step's tape. Cost: one re-evaluation of each
 // accepted step plus its reverse sweep.
 func (tr *Trajectory) Sweep(ctx context.Context, tp *ad.Tape, rp StepReplayer, dZ []*tensor.Dense, r Regularization) (*tensor.Dense, error) {
+	if tr.released {
+		return nil, fmt.Errorf("ode: Backward after Release: the checkpoints are gone; call Release only after the last Backward")
+	}
 	if tr.Accepted > 0 && len(tr.Checkpoints) != tr.Accepted {
 		return nil, fmt.Errorf("ode: the adjoint needs the checkpoints of the forward solve: set Options.Adjoint")
 	}
@@ -183,6 +211,11 @@ func (tr *Trajectory) Sweep(ctx context.Context, tp *ad.Tape, rp StepReplayer, d
 		z0 = tr.Checkpoints[0].U
 	}
 	lam := tensor.New(z0.Rows, z0.Cols)
+	fr, _ := rp.(FSALReplayer)
+	// lamK is the cotangent of the next step's first derivative (FSAL),
+	// valid when hasLamK.
+	var lamK *tensor.Dense
+	hasLamK := false
 	for j := len(tr.Checkpoints) - 1; j >= 0; j-- {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -199,6 +232,14 @@ func (tr *Trajectory) Sweep(ctx context.Context, tp *ad.Tape, rp StepReplayer, d
 		u := tp.Leaf(ck.U, true)
 		u1, e, s := rp.ReplayStep(j, u, ej != 0, sj != 0)
 		tp.Seed(u1, lam.Data)
+		var first ad.Var
+		if fr != nil {
+			var last ad.Var
+			first, last = fr.FSAL()
+			if hasLamK && last.Valid() {
+				tp.Seed(last, lamK.Data)
+			}
+		}
 		for i := ck.SaveLo; i < ck.SaveHi; i++ {
 			if dZ[i] != nil {
 				tp.Seed(rp.Dense(i), dZ[i].Data)
@@ -215,6 +256,17 @@ func (tr *Trajectory) Sweep(ctx context.Context, tp *ad.Tape, rp StepReplayer, d
 			lam.CopyFrom(g)
 		} else {
 			lam.Zero()
+		}
+		hasLamK = false
+		if first.Valid() {
+			if g := tp.Grad(first); g != nil {
+				if lamK == nil {
+					lamK = tp.Buffer(g.Rows, g.Cols)
+					defer tp.Recycle(lamK)
+				}
+				lamK.CopyFrom(g)
+				hasLamK = true
+			}
 		}
 	}
 	for i := 0; i < tr.Saves0; i++ {
@@ -233,6 +285,9 @@ func (tr *Trajectory) Sweep(ctx context.Context, tp *ad.Tape, rp StepReplayer, d
 // tape: use it for verification and small problems; Sweep is the memory-lean
 // path.
 func (tr *Trajectory) ReplayAll(rp StepReplayer, z0 ad.Var) (z []ad.Var, e, s []ad.Var, err error) {
+	if tr.released {
+		return nil, nil, nil, fmt.Errorf("ode: Replay after Release: the checkpoints are gone; call Release only after the last Replay")
+	}
 	if tr.Accepted > 0 && len(tr.Checkpoints) != tr.Accepted {
 		return nil, nil, nil, fmt.Errorf("ode: Replay needs the step record of the forward solve: set Options.Adjoint")
 	}
@@ -254,20 +309,63 @@ func (tr *Trajectory) ReplayAll(rp StepReplayer, z0 ad.Var) (z []ad.Var, e, s []
 	return z, e, s, nil
 }
 
-// odeReplayer re-records Runge-Kutta steps.
+// odeReplayer re-records Runge-Kutta steps: in reverse order on a tape
+// reset per step (Sweep), or in order on one tape (chain, for ReplayAll).
 type odeReplayer struct {
-	st *stepper
-	tr *Trajectory
-	sv stageVars
-	u  ad.Var
-	ck *Checkpoint
+	st    *stepper
+	tr    *Trajectory
+	sv    stageVars
+	u     ad.Var
+	ck    *Checkpoint
+	chain bool
+	// first is the input standing for the recorded step's first derivative.
+	first ad.Var
+	// spent are products the previous step took (Sweep consumes them); they
+	// go back to the tape's pool once the tape has been reset.
+	spent *ad.Products
 }
 
 func (r *odeReplayer) ReplayStep(j int, u ad.Var, wantE, wantS bool) (ad.Var, ad.Var, ad.Var) {
+	tp := u.Tape()
 	r.ck = &r.tr.Checkpoints[j]
 	r.u = u
-	r.st.record(r.ck.T, r.ck.H, u, ad.Var{}, &r.sv, wantE, wantS)
+	r.first = ad.Var{}
+	var k1 ad.Var
+	if r.chain {
+		if j > 0 && r.ck.K1 != nil {
+			// The derivative the forward solve carried over (FSAL).
+			k1 = r.sv.k[len(r.sv.k)-1]
+		}
+	} else {
+		r.releaseSpent(tp)
+		if r.ck.K1 != nil {
+			k1 = tp.Leaf(r.ck.K1, true)
+			r.first = k1
+		}
+		if r.ck.Products != nil {
+			tp.ReuseProducts(r.ck.Products)
+			r.spent, r.ck.Products = r.ck.Products, nil
+		}
+	}
+	r.st.record(r.ck.T, r.ck.H, u, k1, &r.sv, wantE, wantS)
+	tp.StopProducts()
 	return r.sv.u1, r.sv.e, r.sv.s
+}
+
+// releaseSpent returns the products of the step replayed before to tp's
+// pool; tp must have been reset since.
+func (r *odeReplayer) releaseSpent(tp *ad.Tape) {
+	if r.spent != nil {
+		r.spent.Release(tp)
+		r.spent = nil
+	}
+}
+
+func (r *odeReplayer) FSAL() (first, last ad.Var) {
+	if r.st.tab.FSAL {
+		last = r.sv.k[len(r.sv.k)-1]
+	}
+	return r.first, last
 }
 
 func (r *odeReplayer) Dense(i int) ad.Var {
@@ -287,7 +385,37 @@ func (sol *Solution) Backward(ctx context.Context, dZ []*tensor.Dense, r Regular
 	}
 	s := newStepper(&sol.prob, &sol.opts, ad.GetTape(), &sol.BackwardNFE)
 	defer s.release()
-	return sol.Sweep(ctx, s.tp, &odeReplayer{st: s, tr: &sol.Trajectory}, dZ, r)
+	rp := &odeReplayer{st: s, tr: &sol.Trajectory}
+	lam, err := sol.Sweep(ctx, s.tp, rp, dZ, r)
+	s.tp.Reset()
+	rp.releaseSpent(s.tp)
+	return lam, err
+}
+
+// Release gives the memory of the checkpoints (states and kept products)
+// back to the solvers' pooled tapes, for the next solves to reuse: a
+// training loop calls it once it is done with Backward. The saved outputs
+// (T, Z) and step records stay valid; Backward and Replay are not possible
+// afterwards.
+func (tr *Trajectory) Release() {
+	if len(tr.Checkpoints) == 0 {
+		return
+	}
+	tp := ad.GetTape()
+	for i := range tr.Checkpoints {
+		ck := &tr.Checkpoints[i]
+		for _, d := range []*tensor.Dense{ck.U, ck.K1} {
+			if d != nil {
+				tp.Recycle(d)
+			}
+		}
+		if ck.Products != nil {
+			ck.Products.Release(tp)
+		}
+	}
+	tr.Checkpoints = nil
+	tr.released = true
+	ad.PutTape(tp)
 }
 
 // Replay re-records the whole frozen solve on z0's tape (see
@@ -298,7 +426,7 @@ func (sol *Solution) Replay(tp *ad.Tape, z0 ad.Var) (z []ad.Var, e, s []ad.Var, 
 	}
 	nfe := 0
 	st := newStepper(&sol.prob, &sol.opts, tp, &nfe)
-	return sol.ReplayAll(&odeReplayer{st: st, tr: &sol.Trajectory}, z0)
+	return sol.ReplayAll(&odeReplayer{st: st, tr: &sol.Trajectory, chain: true}, z0)
 }
 
 // aggregate returns the aggregate of terms and d(aggregate)/d(term_j).

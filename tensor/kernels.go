@@ -340,30 +340,6 @@ func colSumsAdd(dst, m []float64, lo, hi int) {
 	}
 }
 
-// SumSq returns sum(x^2).
-func SumSq(x []float64) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i] * x[i]
-		s1 += x[i+1] * x[i+1]
-		s2 += x[i+2] * x[i+2]
-		s3 += x[i+3] * x[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * x[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
-
-// RMS returns sqrt(sum(x^2)/len(x)), 0 for an empty slice.
-func RMS(x []float64) float64 {
-	if len(x) == 0 {
-		return 0
-	}
-	return math.Sqrt(SumSq(x) / float64(len(x)))
-}
-
 // AllFinite reports whether no element is NaN or infinite.
 func AllFinite(x []float64) bool {
 	for _, v := range x {
@@ -372,33 +348,4 @@ func AllFinite(x []float64) bool {
 		}
 	}
 	return true
-}
-
-// RMSDiff returns RMS(a - b) without forming a - b.
-func RMSDiff(a, b []float64) float64 {
-	checkLen("RMSDiff", a, b)
-	if len(a) == 0 {
-		return 0
-	}
-	s := 0.0
-	for i, x := range a {
-		d := x - b[i]
-		s += d * d
-	}
-	return math.Sqrt(s / float64(len(a)))
-}
-
-// ErrorNorm returns RMS(x ./ (atol + rtol*max(|u0|, |u1|))), the scaled
-// error norm of an embedded Runge-Kutta pair.
-func ErrorNorm(x, u0, u1 []float64, atol, rtol float64) float64 {
-	checkLen("ErrorNorm", x, u0, u1)
-	if len(x) == 0 {
-		return 0
-	}
-	s := 0.0
-	for i, v := range x {
-		r := v / (atol + rtol*math.Max(math.Abs(u0[i]), math.Abs(u1[i])))
-		s += r * r
-	}
-	return math.Sqrt(s / float64(len(x)))
 }

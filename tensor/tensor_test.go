@@ -145,6 +145,10 @@ func TestKernelsAllocateNothing(t *testing.T) {
 		LinComb(d, coef, srcs)
 		AddRowAct(d, a, row, 784, true)
 		AddScaled(d, a, 2, b)
+		ErrorNorm(a, b, d, 1e-6, 1e-6)
+		RMSDiff(a, b)
+		ErrorNormBackward(d, d, nil, a, b, a, 1e-6, 1e-6, 0.5)
+		RMSDiffBackward(d, nil, a, b, 0.5)
 	})
 	if allocs != 0 {
 		t.Fatalf("kernels allocated %v times per run", allocs)

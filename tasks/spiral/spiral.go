@@ -269,6 +269,7 @@ func (r *Run) Step(ctx context.Context, it int, rng *rand.Rand) (train.Metrics, 
 	if _, err := sol.Backward(ctx, dZ, reg); err != nil {
 		return m, fmt.Errorf("spiral: adjoint: %w", err)
 	}
+	sol.Release()
 	r.opt.Step(r.params)
 
 	re, rs := sol.ErrorRegularizer(reg.ErrorAgg), sol.StiffnessRegularizer(reg.StiffnessAgg)

@@ -381,6 +381,7 @@ func (r *run) step(ctx context.Context, it int, _ *rand.Rand) (train.Metrics, er
 		}
 		_, err = sol.Backward(ctx, grad, r.reg)
 		m.BackwardNFE = sol.BackwardNFE
+		sol.Release()
 	}
 	if err != nil {
 		if ctx.Err() != nil {

@@ -1,0 +1,103 @@
+package ad
+
+import (
+	"fmt"
+
+	"github.com/whitebox-de/whitebox/tensor"
+)
+
+// Products holds the values of the matrix-product nodes (MatMul and Dense)
+// of one recording, in recording order, so that a later recording of the
+// same computation can take them instead of computing them again. It is the
+// checkpointing policy that keeps the costly values (products) and recomputes
+// the cheap elementwise ones, which the ODE adjoint uses to avoid
+// re-evaluating the dynamics' matrix products in its reverse sweep.
+//
+// The zero value is empty and ready to use.
+type Products struct {
+	vals []*tensor.Dense
+}
+
+// Len is the number of captured product values.
+func (p *Products) Len() int { return len(p.vals) }
+
+// Floats is the number of float64 values the captured products hold.
+func (p *Products) Floats() int {
+	n := 0
+	for _, v := range p.vals {
+		n += len(v.Data)
+	}
+	return n
+}
+
+// Append moves the values of q to the end of p, leaving q empty.
+func (p *Products) Append(q *Products) {
+	p.vals = append(p.vals, q.vals...)
+	clear(q.vals)
+	q.vals = q.vals[:0]
+}
+
+// Release returns p's buffers to tp's pool, where later recordings on tp
+// reuse them, and empties p. Nothing may use values taken from p afterwards.
+func (p *Products) Release(tp *Tape) {
+	for _, v := range p.vals {
+		tp.put(v)
+	}
+	clear(p.vals)
+	p.vals = p.vals[:0]
+}
+
+type productMode uint8
+
+const (
+	productsOff productMode = iota
+	productsCapture
+	productsReuse
+)
+
+// CaptureProducts makes every product node recorded from now on (until
+// StopProducts or Reset) keep its value in p: the value stays valid after
+// Reset, owned by p.
+func (tp *Tape) CaptureProducts(p *Products) {
+	tp.prodMode, tp.prod, tp.prodPos = productsCapture, p, 0
+}
+
+// ReuseProducts makes the product nodes recorded from now on (until
+// StopProducts or Reset) take their values from p, in order, without
+// computing them. The recording must repeat the one that captured p:
+// the same products of the same inputs. A product whose shape differs from
+// the captured one panics, as does running out of captured values. p keeps
+// ownership of the values.
+func (tp *Tape) ReuseProducts(p *Products) {
+	tp.prodMode, tp.prod, tp.prodPos = productsReuse, p, 0
+}
+
+// StopProducts ends capturing or reusing products.
+func (tp *Tape) StopProducts() {
+	tp.prodMode, tp.prod, tp.prodPos = productsOff, nil, 0
+}
+
+// pushProduct records a product node with an r x c value. It reports
+// whether the value was taken from captured products (then the caller must
+// not compute it).
+func (tp *Tape) pushProduct(op opKind, a, b int32, r, c int) (Var, *tensor.Dense, bool) {
+	switch tp.prodMode {
+	case productsReuse:
+		p := tp.prod
+		if tp.prodPos >= len(p.vals) {
+			panic(fmt.Sprintf("ad: ReuseProducts: the recording has more products than the %d captured; the computation must repeat the captured one", len(p.vals)))
+		}
+		v := p.vals[tp.prodPos]
+		if v.Rows != r || v.Cols != c {
+			panic(fmt.Sprintf("ad: ReuseProducts: product %d is %dx%d but the captured one is %s; the computation must repeat the captured one", tp.prodPos, r, c, v.Shape()))
+		}
+		tp.prodPos++
+		return tp.pushVal(op, a, b, v, false), v, true
+	case productsCapture:
+		d := tp.get(r, c)
+		tp.prod.vals = append(tp.prod.vals, d)
+		return tp.pushVal(op, a, b, d, false), d, false
+	}
+	out, d := tp.push(op, a, b, r, c)
+	return out, d, false
+}

@@ -1,0 +1,123 @@
+package ad
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/whitebox-de/whitebox/tensor"
+)
+
+// TestProductsReuse records a two-layer computation while capturing its
+// products, records it again reusing them, and checks that the second
+// recording takes the captured values (not recomputed ones) and gives the
+// same gradients bit for bit when the values are unchanged.
+func TestProductsReuse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	w1, b1 := NewParam("w1", 4, 6), NewParam("b1", 1, 6)
+	w2 := NewParam("w2", 6, 4)
+	for _, p := range []*Param{w1, b1, w2} {
+		copy(p.Value.Data, randDense(rng, p.Value.Rows, p.Value.Cols, -1, 1).Data)
+	}
+	x := randDense(rng, 5, 4, -1, 1)
+	tp := NewTape()
+	record := func() (Var, Var, Var) {
+		xv := tp.Leaf(x, true)
+		h := Dense(xv, tp.Param(w1), tp.Param(b1), ActTanh)
+		y := Tanh(MatMul(h, tp.Param(w2)))
+		return xv, y, Sum(Square(y))
+	}
+	grads := func() []float64 {
+		var g []float64
+		for _, p := range []*Param{w1, b1, w2} {
+			g = append(g, p.Grad.Data...)
+			p.Grad.Zero()
+		}
+		return g
+	}
+
+	var prods Products
+	tp.CaptureProducts(&prods)
+	xv, y, loss := record()
+	tp.StopProducts()
+	y0 := y.Value().Clone()
+	tp.Backward(loss)
+	gx0 := tp.Grad(xv).Clone()
+	g0 := grads()
+	tp.Reset()
+	if prods.Len() != 2 || prods.Floats() != 5*6+5*4 {
+		t.Fatalf("captured %d products of %d floats, want 2 of %d", prods.Len(), prods.Floats(), 5*6+5*4)
+	}
+
+	tp.ReuseProducts(&prods)
+	xv, y, loss = record()
+	tp.StopProducts()
+	tp.Backward(loss)
+	if !slices.Equal(y.Value().Data, y0.Data) || !slices.Equal(tp.Grad(xv).Data, gx0.Data) || !slices.Equal(grads(), g0) {
+		t.Fatal("reusing the captured products changed the values or gradients")
+	}
+	tp.Reset()
+
+	// The reused values are taken as they are: scale the second product's
+	// captured value and the output follows.
+	tensor.Scale(prods.vals[1].Data, 0.5, prods.vals[1].Data)
+	tp.ReuseProducts(&prods)
+	_, y, _ = record()
+	for i, v := range y.Value().Data {
+		if d := v - math.Tanh(0.5*math.Atanh(y0.Data[i])); math.Abs(d) > 1e-12 {
+			t.Fatalf("output %d = %v does not come from the captured product", i, v)
+		}
+	}
+	tp.Reset()
+
+	// Released buffers return to the pool: capturing again allocates nothing.
+	prods.Release(tp)
+	if prods.Len() != 0 {
+		t.Fatal("Release left values")
+	}
+	again := func() {
+		tp.CaptureProducts(&prods)
+		_, _, loss := record()
+		tp.Backward(loss)
+		tp.Reset()
+		prods.Release(tp)
+	}
+	again()
+	if allocs := testing.AllocsPerRun(10, again); allocs != 0 {
+		t.Fatalf("capturing with released buffers allocated %v times", allocs)
+	}
+	grads()
+}
+
+// TestProductsReuseDivergencePanics: a recording that does not repeat the
+// captured one fails loudly.
+func TestProductsReuseDivergencePanics(t *testing.T) {
+	tp := NewTape()
+	a := tp.Const(tensor.New(2, 3))
+	var prods Products
+	tp.CaptureProducts(&prods)
+	MatMul(a, tp.Const(tensor.New(3, 4)))
+	tp.Reset()
+	for name, f := range map[string]func(){
+		"shape": func() { MatMul(tp.Const(tensor.New(2, 3)), tp.Const(tensor.New(3, 5))) },
+		"count": func() {
+			a := tp.Const(tensor.New(2, 3))
+			b := tp.Const(tensor.New(3, 4))
+			MatMul(a, b)
+			MatMul(a, b)
+		},
+	} {
+		func() {
+			defer func() {
+				if msg := fmt.Sprint(recover()); !contains(msg, "ReuseProducts") || !contains(msg, "repeat the captured") {
+					t.Errorf("%s: panic %q does not explain the divergence", name, msg)
+				}
+			}()
+			tp.Reset()
+			tp.ReuseProducts(&prods)
+			f()
+		}()
+	}
+}
