@@ -24,10 +24,12 @@ func (tp *Tape) backward(i int32) {
 	switch n.op {
 	case opMatMul:
 		if needA {
-			tensor.MatMul(tp.gradOf(n.a), 1, g, false, xb, true, 1)
+			ga, beta := tp.gradForProduct(n.a)
+			tensor.MatMul(ga, 1, g, false, xb, true, beta)
 		}
 		if needB {
-			tensor.MatMul(tp.gradOf(n.b), 1, xa, true, g, false, 1)
+			gb, beta := tp.gradForProduct(n.b)
+			tensor.MatMul(gb, 1, xa, true, g, false, beta)
 		}
 	case opDense:
 		gz := g
@@ -36,10 +38,12 @@ func (tp *Tape) backward(i int32) {
 			tensor.TanhBackward(gz.Data, g.Data, y.Data)
 		}
 		if needA {
-			tensor.MatMul(tp.gradOf(n.a), 1, gz, false, xb, true, 1)
+			ga, beta := tp.gradForProduct(n.a)
+			tensor.MatMul(ga, 1, gz, false, xb, true, beta)
 		}
 		if needB {
-			tensor.MatMul(tp.gradOf(n.b), 1, xa, true, gz, false, 1)
+			gb, beta := tp.gradForProduct(n.b)
+			tensor.MatMul(gb, 1, xa, true, gz, false, beta)
 		}
 		if tp.nodes[n.c].needs {
 			tensor.ColSumsAdd(tp.gradOf(n.c).Data, gz.Data)

@@ -263,6 +263,19 @@ func (tp *Tape) gradOf(id int32) *tensor.Dense {
 	return n.grad
 }
 
+// gradForProduct returns the cotangent buffer of node id for a matrix
+// product to accumulate into, and the beta to accumulate with: 0 when the
+// buffer is new (the product overwrites it, which saves zeroing it), 1
+// otherwise.
+func (tp *Tape) gradForProduct(id int32) (*tensor.Dense, float64) {
+	n := &tp.nodes[id]
+	if n.grad == nil {
+		n.grad = tp.get(n.val.Rows, n.val.Cols)
+		return n.grad, 0
+	}
+	return n.grad, 1
+}
+
 // Seed adds g to the cotangent of v before Backward; g must have v's length.
 func (tp *Tape) Seed(v Var, g []float64) {
 	tp.check(v)

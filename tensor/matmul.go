@@ -21,7 +21,8 @@ func general(d *Dense) blas64.General {
 }
 
 // MatMul computes dst = alpha*op(a)*op(b) + beta*dst, where op transposes
-// when the matching flag is set. dst must not alias a or b.
+// when the matching flag is set. dst must not alias a or b. With beta = 0,
+// dst is not read (NaNs in it do not propagate), as in BLAS.
 func MatMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB bool, beta float64) {
 	m, k := a.Rows, a.Cols
 	if transA {
@@ -39,7 +40,11 @@ func MatMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB b
 		return
 	}
 	if k == 0 {
-		Scale(dst.Data, beta, dst.Data)
+		if beta == 0 {
+			clear(dst.Data) // dst is not read when beta is 0, as in BLAS
+		} else {
+			Scale(dst.Data, beta, dst.Data)
+		}
 		return
 	}
 	if m*n*k <= smallGemm || (min(n, k) <= 8 && m*n*k <= 1<<20) {

@@ -225,3 +225,25 @@ func BenchmarkLinComb(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/elem")
 }
+
+// TestMatMulBetaZeroIgnoresDst: with beta = 0 the old contents of dst, even
+// NaN, do not reach the result, on every path (empty inner dimension, small
+// loops, BLAS, split BLAS).
+func TestMatMulBetaZeroIgnoresDst(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 13))
+	for _, s := range [][3]int{{3, 0, 4}, {3, 5, 4}, {40, 30, 20}, {512, 101, 784}} {
+		m, k, n := s[0], s[1], s[2]
+		a, b := New(m, k), New(k, n)
+		copy(a.Data, randSlice(rng, m*k))
+		copy(b.Data, randSlice(rng, k*n))
+		want := naiveMatMul(a, false, b, false)
+		dst := New(m, n)
+		dst.Fill(math.NaN())
+		MatMul(dst, 1, a, false, b, false, 0)
+		for i, v := range dst.Data {
+			if math.IsNaN(v) || math.Abs(v-want.Data[i]) > 1e-12*(1+math.Abs(want.Data[i])) {
+				t.Fatalf("%dx%dx%d: element %d = %v, want %v", m, k, n, i, v, want.Data[i])
+			}
+		}
+	}
+}
