@@ -67,10 +67,17 @@ func BenchmarkMNISTSolveForward(b *testing.B) {
 }
 
 // BenchmarkMNISTSolveGradient: forward solve plus discrete adjoint (with both
-// regularizers) of the MNIST neural ODE; ms/NFE divides by the forward NFE.
-func BenchmarkMNISTSolveGradient(b *testing.B) {
+// regularizers) of the MNIST neural ODE, with the default checkpointing
+// (KeepProducts); ms/NFE divides by the forward NFE.
+func BenchmarkMNISTSolveGradient(b *testing.B) { benchMNISTGradient(b, KeepProducts) }
+
+// BenchmarkMNISTSolveGradientKeepStates is BenchmarkMNISTSolveGradient with
+// the memory-lean checkpointing that re-evaluates the products.
+func BenchmarkMNISTSolveGradientKeepStates(b *testing.B) { benchMNISTGradient(b, KeepStates) }
+
+func benchMNISTGradient(b *testing.B, c Checkpointing) {
 	p, params := mnistSetup()
-	opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8, Adjoint: true}
+	opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8, Adjoint: true, Checkpointing: c}
 	dz := []*tensor.Dense{tensor.New(512, 784)}
 	dz[0].Fill(1e-3)
 	benchGradient(b, p, opts, dz, params, 1e6, "ms/NFE")
