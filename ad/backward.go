@@ -294,8 +294,7 @@ func (tp *Tape) backward(i int32) {
 	case opLinComb:
 		for k, id := range n.args {
 			if tp.nodes[id].needs && n.coef[k] != 0 {
-				gk := tp.gradOf(id)
-				tensor.AddScaled(gk.Data, gk.Data, n.coef[k], g.Data)
+				tp.deferGrad(id, i, n.coef[k])
 			}
 		}
 	case opRMSDiff:

@@ -66,6 +66,16 @@ type node struct {
 	owned  bool // val belongs to the tape's pool
 	isView bool // val is a header over another node's memory
 	param  *Param
+	// pend heads (index+1 into Tape.pend, 0 for none) the list of cotangent
+	// terms coef*grad(src) deferred by LinComb's VJP; settle adds them.
+	pend int32
+}
+
+// pendTerm is a deferred cotangent term coef*grad(src) of some node.
+type pendTerm struct {
+	src  int32
+	coef float64
+	next int32 // index+1 of the node's next term, 0 at the end
 }
 
 // Tape records operations as they run (define-by-run) so that Backward can
@@ -85,6 +95,9 @@ type Tape struct {
 	floats   []float64
 	scratch  [][]float64
 
+	pend     []pendTerm
+	pendCoef []float64
+	pendSrcs [][]float64
 	prodMode productMode // capturing or reusing product values
 	prod     *Products
 	prodPos  int
@@ -123,7 +136,40 @@ func (tp *Tape) Reset() {
 	tp.tangents = tp.tangents[:0]
 	tp.ints = tp.ints[:0]
 	tp.floats = tp.floats[:0]
+	tp.pend = tp.pend[:0]
 	tp.StopProducts()
+}
+
+// deferGrad records the cotangent term coef*grad(src) for node id, added by
+// settle when id's cotangent is needed: LinComb's VJP defers its terms so
+// that a value used by several combinations (a Runge-Kutta stage derivative,
+// the step's start state) gathers them in one pass instead of one pass each.
+func (tp *Tape) deferGrad(id, src int32, coef float64) {
+	n := &tp.nodes[id]
+	tp.pend = append(tp.pend, pendTerm{src: src, coef: coef, next: n.pend})
+	n.pend = int32(len(tp.pend))
+}
+
+// settle adds node id's deferred cotangent terms into its cotangent.
+func (tp *Tape) settle(id int32) {
+	n := &tp.nodes[id]
+	if n.pend == 0 {
+		return
+	}
+	tp.pendCoef, tp.pendSrcs = tp.pendCoef[:0], tp.pendSrcs[:0]
+	for k := n.pend; k != 0; k = tp.pend[k-1].next {
+		t := tp.pend[k-1]
+		tp.pendCoef = append(tp.pendCoef, t.coef)
+		tp.pendSrcs = append(tp.pendSrcs, tp.nodes[t.src].grad.Data)
+	}
+	n.pend = 0
+	if n.grad == nil {
+		n.grad = tp.get(n.val.Rows, n.val.Cols)
+		tensor.LinComb(n.grad.Data, tp.pendCoef, tp.pendSrcs)
+	} else {
+		tensor.LinCombAdd(n.grad.Data, tp.pendCoef, tp.pendSrcs)
+	}
+	clear(tp.pendSrcs)
 }
 
 // freeList holds released buffers of one length. A computation uses few
@@ -252,6 +298,7 @@ func (v Var) NeedsGrad() bool { return v.tp.nodes[v.id].needs }
 // reached it. It aliases tape memory.
 func (tp *Tape) Grad(v Var) *tensor.Dense {
 	tp.check(v)
+	tp.settle(v.id)
 	return tp.nodes[v.id].grad
 }
 
@@ -309,12 +356,17 @@ func (tp *Tape) Backward(loss Var) {
 	}
 	for i := len(tp.nodes) - 1; i >= 0; i-- {
 		n := &tp.nodes[i]
-		if n.grad == nil || !n.needs || n.op == opLeaf {
+		if !n.needs || n.op == opLeaf {
+			continue
+		}
+		tp.settle(int32(i))
+		if n.grad == nil {
 			continue
 		}
 		tp.backward(int32(i))
 	}
 	for i, p := range tp.params {
+		tp.settle(tp.paramIDs[i])
 		if g := tp.nodes[tp.paramIDs[i]].grad; g != nil {
 			if p.Grad == nil {
 				p.Grad = tensor.New(p.Value.Rows, p.Value.Cols)

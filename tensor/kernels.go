@@ -147,19 +147,29 @@ func addScaledK(d, a, b []float64, s float64) {
 }
 
 // LinComb sets dst = sum_i coef[i]*srcs[i]; terms with a zero coefficient are
-// skipped. It is the fused Runge-Kutta stage combination. dst may alias any
-// source.
+// skipped. It is the fused Runge-Kutta stage combination. dst must not alias
+// a source.
 func LinComb(dst []float64, coef []float64, srcs [][]float64) {
+	linCombJob("LinComb", dst, coef, srcs, false)
+}
+
+// LinCombAdd adds sum_i coef[i]*srcs[i] to dst (the gathered cotangent of a
+// value used by several linear combinations). dst must not alias a source.
+func LinCombAdd(dst []float64, coef []float64, srcs [][]float64) {
+	linCombJob("LinCombAdd", dst, coef, srcs, true)
+}
+
+func linCombJob(name string, dst []float64, coef []float64, srcs [][]float64, acc bool) {
 	if len(coef) != len(srcs) {
-		panic(fmt.Sprintf("tensor: LinComb: %d coefficients for %d sources", len(coef), len(srcs)))
+		panic(fmt.Sprintf("tensor: %s: %d coefficients for %d sources", name, len(coef), len(srcs)))
 	}
-	checkLen("LinComb", dst, srcs...)
+	checkLen(name, dst, srcs...)
 	if len(dst) < par.MinParallel {
-		linComb(dst, coef, srcs, 0, len(dst))
+		linComb(dst, coef, srcs, 0, len(dst), acc)
 		return
 	}
 	k := lcPool.Get().(*lcJob)
-	*k = lcJob{dst: dst, coef: coef, srcs: srcs}
+	*k = lcJob{dst: dst, coef: coef, srcs: srcs, acc: acc}
 	par.For(len(dst), k)
 	*k = lcJob{}
 	lcPool.Put(k)
@@ -169,15 +179,16 @@ type lcJob struct {
 	dst  []float64
 	coef []float64
 	srcs [][]float64
+	acc  bool
 }
 
-func (k *lcJob) Run(lo, hi int) { linComb(k.dst[lo:hi], k.coef, k.srcs, lo, hi) }
+func (k *lcJob) Run(lo, hi int) { linComb(k.dst[lo:hi], k.coef, k.srcs, lo, hi, k.acc) }
 
 var lcPool = sync.Pool{New: func() any { return new(lcJob) }}
 
-func linComb(d []float64, coef []float64, srcs [][]float64, lo, hi int) {
+func linComb(d []float64, coef []float64, srcs [][]float64, lo, hi int, acc bool) {
 	// Process four sources at a time so dst is read and written once per group.
-	first := true
+	first := !acc
 	i := 0
 	for i < len(coef) {
 		var cs [4]float64
