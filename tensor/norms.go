@@ -157,9 +157,9 @@ func RMSDiffBackward(ga, gb, a, b []float64, c float64) {
 
 // ErrorNormBackward adds the cotangent of e = ErrorNorm(x, u0, u1, atol,
 // rtol) scaled by c = dL/de / (len(x) * e) into gx, g0 and g1 (any may be
-// nil). With sc = atol + rtol*max(|u0|, |u1|) and r = x/sc: gx += c*r/sc, and
-// the one of u0, u1 with the larger magnitude (u0 on ties) gets
-// -c*r^2/sc*rtol*sign(u).
+// nil). With inv = 1/(atol + rtol*max(|u0|, |u1|)) and r = x*inv:
+// gx += c*r*inv, and the one of u0, u1 with the larger magnitude (u0 on
+// ties) gets -c*r^2*inv*rtol*sign(u).
 func ErrorNormBackward(gx, g0, g1, x, u0, u1 []float64, atol, rtol, c float64) {
 	checkLen("ErrorNormBackward", x, u0, u1)
 	for _, g := range [][]float64{gx, g0, g1} {
@@ -219,13 +219,13 @@ func (j *bwJob) Run(lo, hi int) {
 	}
 	for k, v := range x {
 		a0, a1 := math.Abs(u0[k]), math.Abs(u1[k])
-		sc := atol + rtol*math.Max(a0, a1)
-		r := v / sc
+		inv := 1 / (atol + rtol*max(a0, a1))
+		r := v * inv
 		if gx != nil {
-			gx[k] += c * r / sc
+			gx[k] += c * r * inv
 		}
 		// d r / d sc = -r/sc; d sc / d u = rtol*sign(u) for the larger |u|.
-		ds := -c * r * r / sc * rtol
+		ds := -c * r * r * inv * rtol
 		if a0 >= a1 {
 			if g0 != nil {
 				g0[k] += ds * sign(u0[k])

@@ -74,16 +74,16 @@ func TestNormBackwardKernels(t *testing.T) {
 	ErrorNormBackward(gx, g0, g1, x, a, b, atol, rtol, c)
 	for i := range x {
 		a0, a1 := math.Abs(a[i]), math.Abs(b[i])
-		sc := atol + rtol*math.Max(a0, a1)
-		r := x[i] / sc
-		ds := -c * r * r / sc * rtol
+		inv := 1 / (atol + rtol*math.Max(a0, a1))
+		r := x[i] * inv
+		ds := -c * r * r * inv * rtol
 		w0, w1 := init[i], init[i]
 		if a0 >= a1 {
 			w0 += ds * sign(a[i])
 		} else {
 			w1 += ds * sign(b[i])
 		}
-		if gx[i] != init[i]+c*r/sc || g0[i] != w0 || g1[i] != w1 {
+		if gx[i] != init[i]+c*r*inv || g0[i] != w0 || g1[i] != w1 {
 			t.Fatalf("ErrorNormBackward at %d", i)
 		}
 	}
