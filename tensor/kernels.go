@@ -7,6 +7,7 @@ import (
 
 	"github.com/whitebox-de/whitebox/internal/fastmath"
 	"github.com/whitebox-de/whitebox/internal/par"
+	"github.com/whitebox-de/whitebox/internal/vec"
 )
 
 // ew is one elementwise job: fn applied to aligned subranges of dst, a and
@@ -164,102 +165,56 @@ func linCombJob(name string, dst []float64, coef []float64, srcs [][]float64, ac
 		panic(fmt.Sprintf("tensor: %s: %d coefficients for %d sources", name, len(coef), len(srcs)))
 	}
 	checkLen(name, dst, srcs...)
-	if len(dst) < par.MinParallel {
-		linComb(dst, coef, srcs, 0, len(dst), acc)
-		return
-	}
 	k := lcPool.Get().(*lcJob)
-	*k = lcJob{dst: dst, coef: coef, srcs: srcs, acc: acc}
-	par.For(len(dst), k)
-	*k = lcJob{}
+	// Terms with a zero coefficient are dropped (0*Inf would give NaN).
+	fc, fs := k.fc[:0], k.fs[:0]
+	for i, c := range coef {
+		if c != 0 {
+			fc = append(fc, c)
+			fs = append(fs, srcs[i])
+		}
+	}
+	*k = lcJob{dst: dst, fc: fc, fs: fs, acc: acc}
+	if len(dst) < par.MinParallel {
+		k.Run(0, len(dst))
+	} else {
+		par.For(len(dst), k)
+	}
+	clear(fs)
+	*k = lcJob{fc: fc[:0], fs: fs[:0]}
 	lcPool.Put(k)
 }
 
 type lcJob struct {
-	dst  []float64
-	coef []float64
-	srcs [][]float64
-	acc  bool
+	dst []float64
+	fc  []float64   // nonzero coefficients
+	fs  [][]float64 // their sources
+	acc bool
 }
 
-func (k *lcJob) Run(lo, hi int) { linComb(k.dst[lo:hi], k.coef, k.srcs, lo, hi, k.acc) }
+// lcChunk is the number of sources combined per pass; more sources take
+// further passes accumulating into dst.
+const lcChunk = 16
+
+func (k *lcJob) Run(lo, hi int) {
+	d := k.dst[lo:hi]
+	var ss [lcChunk][]float64
+	acc := k.acc
+	if len(k.fc) == 0 && !acc {
+		clear(d)
+		return
+	}
+	for j := 0; j < len(k.fc); j += lcChunk {
+		m := min(lcChunk, len(k.fc)-j)
+		for i := range m {
+			ss[i] = k.fs[j+i][lo:hi]
+		}
+		vec.LinComb(d, acc, k.fc[j:j+m], ss[:m])
+		acc = true
+	}
+}
 
 var lcPool = sync.Pool{New: func() any { return new(lcJob) }}
-
-func linComb(d []float64, coef []float64, srcs [][]float64, lo, hi int, acc bool) {
-	// Process four sources at a time so dst is read and written once per group.
-	first := !acc
-	i := 0
-	for i < len(coef) {
-		var cs [4]float64
-		var ss [4][]float64
-		m := 0
-		for i < len(coef) && m < 4 {
-			if coef[i] != 0 {
-				cs[m] = coef[i]
-				ss[m] = srcs[i][lo:hi]
-				m++
-			}
-			i++
-		}
-		if m > 0 {
-			combine(d, cs, ss, m, !first)
-			first = false
-		}
-	}
-	if first {
-		clear(d)
-	}
-}
-
-func combine(d []float64, c [4]float64, s [4][]float64, m int, acc bool) {
-	switch m {
-	case 1:
-		s0 := s[0][:len(d)]
-		if acc {
-			for j := range d {
-				d[j] += c[0] * s0[j]
-			}
-		} else {
-			for j := range d {
-				d[j] = c[0] * s0[j]
-			}
-		}
-	case 2:
-		s0, s1 := s[0][:len(d)], s[1][:len(d)]
-		if acc {
-			for j := range d {
-				d[j] += c[0]*s0[j] + c[1]*s1[j]
-			}
-		} else {
-			for j := range d {
-				d[j] = c[0]*s0[j] + c[1]*s1[j]
-			}
-		}
-	case 3:
-		s0, s1, s2 := s[0][:len(d)], s[1][:len(d)], s[2][:len(d)]
-		if acc {
-			for j := range d {
-				d[j] += c[0]*s0[j] + c[1]*s1[j] + c[2]*s2[j]
-			}
-		} else {
-			for j := range d {
-				d[j] = c[0]*s0[j] + c[1]*s1[j] + c[2]*s2[j]
-			}
-		}
-	default:
-		s0, s1, s2, s3 := s[0][:len(d)], s[1][:len(d)], s[2][:len(d)], s[3][:len(d)]
-		if acc {
-			for j := range d {
-				d[j] += c[0]*s0[j] + c[1]*s1[j] + c[2]*s2[j] + c[3]*s3[j]
-			}
-		} else {
-			for j := range d {
-				d[j] = c[0]*s0[j] + c[1]*s1[j] + c[2]*s2[j] + c[3]*s3[j]
-			}
-		}
-	}
-}
 
 // AddRowAct sets dst = act(src + row) where row (length cols) is added to
 // every row of src (bias broadcast); act is tanh when tanh is set, else the
@@ -310,11 +265,7 @@ func TanhBackward(dst, g, y []float64) {
 	run(tanhBackK, dst, g, y, 0)
 }
 
-func tanhBackK(d, g, y []float64, _ float64) {
-	for i := range d {
-		d[i] = g[i] * (1 - y[i]*y[i])
-	}
-}
+func tanhBackK(d, g, y []float64, _ float64) { vec.TanhBackward(d, g, y) }
 
 // ColSumsAdd sets dst[j] += sum_i m[i, j] for an r x len(dst) matrix m
 // (the bias gradient of a dense layer).

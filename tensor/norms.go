@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/whitebox-de/whitebox/internal/par"
+	"github.com/whitebox-de/whitebox/internal/vec"
 )
 
 // The solvers' norms are sums over state-sized arrays, computed in parallel.
@@ -70,36 +71,9 @@ func blockSum(kind normKind, x, a, b []float64, atol, rtol float64) float64 {
 // SumSq returns sum(x^2).
 func SumSq(x []float64) float64 { return blockSum(normSumSq, x, nil, nil, 0, 0) }
 
-func sumSq(x []float64) float64 {
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(x); i += 4 {
-		s0 += x[i] * x[i]
-		s1 += x[i+1] * x[i+1]
-		s2 += x[i+2] * x[i+2]
-		s3 += x[i+3] * x[i+3]
-	}
-	for ; i < len(x); i++ {
-		s0 += x[i] * x[i]
-	}
-	return (s0 + s1) + (s2 + s3)
-}
+func sumSq(x []float64) float64 { return vec.SumSquares(x) }
 
-func sumSqDiff(a, b []float64) float64 {
-	b = b[:len(a)]
-	var s0, s1 float64
-	i := 0
-	for ; i+2 <= len(a); i += 2 {
-		d0, d1 := a[i]-b[i], a[i+1]-b[i+1]
-		s0 += d0 * d0
-		s1 += d1 * d1
-	}
-	for ; i < len(a); i++ {
-		d := a[i] - b[i]
-		s0 += d * d
-	}
-	return s0 + s1
-}
+func sumSqDiff(a, b []float64) float64 { return vec.SumSquaresDiff(a, b) }
 
 func sumSqScaled(x, u0, u1 []float64, atol, rtol float64) float64 {
 	u0, u1 = u0[:len(x)], u1[:len(x)]
