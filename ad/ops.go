@@ -128,8 +128,10 @@ func Dense(x, w, b Var, act int) Var {
 	n.i0 = act
 	n.needs = n.needs || tp.nodes[b.id].needs
 	if !reused {
-		tensor.MatMul(d, 1, vx, false, vw, false, 0)
-		tensor.AddRowAct(d.Data, d.Data, vb.Data, d.Cols, act == ActTanh)
+		tensor.MatMulRow(d, vx, vw, vb.Data)
+		if act == ActTanh {
+			tensor.Tanh(d.Data, d.Data)
+		}
 	}
 	return out
 }

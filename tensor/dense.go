@@ -72,3 +72,14 @@ func MustSameShape(op string, a, b *Dense) {
 		panic(fmt.Sprintf("tensor: %s: shape mismatch %dx%d vs %dx%d", op, a.Rows, a.Cols, b.Rows, b.Cols))
 	}
 }
+
+// FillRows sets every row of d to row, which must have d.Cols elements (a
+// bias broadcast, to accumulate a product onto with MatMul's beta = 1).
+func (d *Dense) FillRows(row []float64) {
+	if len(row) != d.Cols {
+		panic(fmt.Sprintf("tensor: FillRows: row of length %d for a %s matrix", len(row), d.Shape()))
+	}
+	for i := 0; i < d.Rows; i++ {
+		copy(d.Data[i*d.Cols:(i+1)*d.Cols], row)
+	}
+}

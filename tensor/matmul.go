@@ -20,10 +20,26 @@ func general(d *Dense) blas64.General {
 	return blas64.General{Rows: d.Rows, Cols: d.Cols, Stride: max(d.Cols, 1), Data: d.Data}
 }
 
+// MatMulRow computes dst = a*b + row, with the 1 x n row added to every row
+// (a dense layer's bias): dst is filled with the row and the product
+// accumulated onto it, by each core on its own block when the product is
+// split, so BLAS does not zero dst first. dst must not alias a or b.
+func MatMulRow(dst *Dense, a, b *Dense, row []float64) {
+	if len(row) != dst.Cols {
+		panic(fmt.Sprintf("tensor: MatMulRow: row of length %d for a %s result", len(row), dst.Shape()))
+	}
+	matMul(dst, 1, a, false, b, false, 1, row)
+}
+
 // MatMul computes dst = alpha*op(a)*op(b) + beta*dst, where op transposes
 // when the matching flag is set. dst must not alias a or b. With beta = 0,
 // dst is not read (NaNs in it do not propagate), as in BLAS.
 func MatMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB bool, beta float64) {
+	matMul(dst, alpha, a, transA, b, transB, beta, nil)
+}
+
+// matMul is MatMul that first fills dst with row (if not nil) in each block.
+func matMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB bool, beta float64, row []float64) {
 	m, k := a.Rows, a.Cols
 	if transA {
 		m, k = k, m
@@ -39,6 +55,10 @@ func MatMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB b
 	if m == 0 || n == 0 {
 		return
 	}
+	split := splitGemm && m*n*k >= minSplitGemm && par.Workers() > 1
+	if row != nil && !split {
+		dst.FillRows(row)
+	}
 	if k == 0 {
 		if beta == 0 {
 			clear(dst.Data) // dst is not read when beta is 0, as in BLAS
@@ -51,9 +71,9 @@ func MatMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB b
 		smallMatMul(dst, alpha, a, transA, b, transB, beta, m, n, k)
 		return
 	}
-	if splitGemm && m*n*k >= minSplitGemm && par.Workers() > 1 {
+	if split {
 		j := gemmPool.Get().(*gemmJob)
-		*j = gemmJob{alpha: alpha, beta: beta, a: a, b: b, c: dst, transA: transA, transB: transB}
+		*j = gemmJob{alpha: alpha, beta: beta, a: a, b: b, c: dst, transA: transA, transB: transB, row: row}
 		// Split the longer of C's dimensions into blocks of whole rows or
 		// columns; each block is an independent product on a strided view.
 		if m >= n {
@@ -88,6 +108,7 @@ type gemmJob struct {
 	a, b, c        *Dense
 	transA, transB bool
 	byCols         bool
+	row            []float64 // filled into the block first, when not nil
 }
 
 var gemmPool = sync.Pool{New: func() any { return new(gemmJob) }}
@@ -104,6 +125,17 @@ func cols(d blas64.General, lo, hi int) blas64.General {
 
 func (j *gemmJob) Run(lo, hi int) {
 	a, b, c := general(j.a), general(j.b), general(j.c)
+	if j.row != nil {
+		if j.byCols {
+			for i := range c.Rows {
+				copy(c.Data[i*c.Stride+lo:i*c.Stride+hi], j.row[lo:hi])
+			}
+		} else {
+			for i := lo; i < hi; i++ {
+				copy(c.Data[i*c.Stride:i*c.Stride+c.Cols], j.row)
+			}
+		}
+	}
 	if !j.byCols {
 		// C[lo:hi, :] = op(A)[lo:hi, :] * op(B).
 		if j.transA {

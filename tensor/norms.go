@@ -79,7 +79,7 @@ func sumSqScaled(x, u0, u1 []float64, atol, rtol float64) float64 {
 	u0, u1 = u0[:len(x)], u1[:len(x)]
 	s := 0.0
 	for i, v := range x {
-		r := v / (atol + rtol*math.Max(math.Abs(u0[i]), math.Abs(u1[i])))
+		r := v / (atol + rtol*max(math.Abs(u0[i]), math.Abs(u1[i])))
 		s += r * r
 	}
 	return s

@@ -247,3 +247,26 @@ func TestMatMulBetaZeroIgnoresDst(t *testing.T) {
 		}
 	}
 }
+
+// TestMatMulRow: a*b + row broadcast, on the small, BLAS and split paths,
+// whatever dst held before.
+func TestMatMulRow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(14, 15))
+	for _, s := range [][3]int{{3, 0, 4}, {3, 5, 4}, {40, 30, 20}, {512, 101, 784}, {784, 300, 512}} {
+		m, k, n := s[0], s[1], s[2]
+		a, b := New(m, k), New(k, n)
+		copy(a.Data, randSlice(rng, m*k))
+		copy(b.Data, randSlice(rng, k*n))
+		row := randSlice(rng, n)
+		want := naiveMatMul(a, false, b, false)
+		dst := New(m, n)
+		dst.Fill(math.NaN())
+		MatMulRow(dst, a, b, row)
+		for i, v := range dst.Data {
+			w := want.Data[i] + row[i%n]
+			if math.Abs(v-w) > 1e-12*(1+math.Abs(w)) {
+				t.Fatalf("%dx%dx%d: element %d = %v, want %v", m, k, n, i, v, w)
+			}
+		}
+	}
+}
