@@ -481,13 +481,14 @@ func LinComb(coef []float64, xs []Var) Var {
 	}
 	fstart := len(tp.floats)
 	tp.floats = append(tp.floats, coef...)
-	out, d := tp.push(opLinComb, -1, -1, v0.Rows, v0.Cols)
+	out, d, reused := tp.pushCombination(opLinComb, -1, -1, v0.Rows, v0.Cols)
 	n := &tp.nodes[out.id]
 	n.args = tp.ints[start:len(tp.ints):len(tp.ints)]
 	n.coef = tp.floats[fstart:len(tp.floats):len(tp.floats)]
 	n.needs = needs
-	srcs := tp.srcs(n.args)
-	tensor.LinComb(d.Data, n.coef, srcs)
+	if !reused {
+		tensor.LinComb(d.Data, n.coef, tp.srcs(n.args))
+	}
 	return out
 }
 
@@ -518,8 +519,10 @@ func RMSDiff(a, b Var) Var {
 	tp := a.tp
 	tp.sameShape("RMSDiff", a, b)
 	va, vb := tp.val(a), tp.val(b)
-	out, d := tp.push(opRMSDiff, a.id, b.id, 1, 1)
-	d.Data[0] = tensor.RMSDiff(va.Data, vb.Data)
+	out, d, reused := tp.pushCombination(opRMSDiff, a.id, b.id, 1, 1)
+	if !reused {
+		d.Data[0] = tensor.RMSDiff(va.Data, vb.Data)
+	}
 	return out
 }
 
@@ -531,7 +534,7 @@ func ErrorNorm(x, u0, u1 Var, atol, rtol float64) Var {
 	tp := x.tp
 	tp.sameShape("ErrorNorm", x, u0)
 	tp.sameShape("ErrorNorm", x, u1)
-	out, d := tp.push(opErrorNorm, x.id, u0.id, 1, 1)
+	out, d, reused := tp.pushCombination(opErrorNorm, x.id, u0.id, 1, 1)
 	n := &tp.nodes[out.id]
 	n.c = u1.id
 	n.s = atol
@@ -539,6 +542,8 @@ func ErrorNorm(x, u0, u1 Var, atol, rtol float64) Var {
 	tp.floats = append(tp.floats, rtol)
 	n.coef = tp.floats[len(tp.floats)-1 : len(tp.floats) : len(tp.floats)]
 	n.needs = n.needs || tp.nodes[u1.id].needs
-	d.Data[0] = tensor.ErrorNorm(tp.val(x).Data, tp.val(u0).Data, tp.val(u1).Data, atol, rtol)
+	if !reused {
+		d.Data[0] = tensor.ErrorNorm(tp.val(x).Data, tp.val(u0).Data, tp.val(u1).Data, atol, rtol)
+	}
 	return out
 }

@@ -7,7 +7,8 @@ import (
 )
 
 // Products holds the values of the matrix-product nodes (MatMul and Dense)
-// of one recording, in recording order, so that a later recording of the
+// of one recording, and with CaptureCombinations also of its linear
+// combinations and norms, in recording order, so that a later recording of the
 // same computation can take them instead of computing them again. It is the
 // checkpointing policy that keeps the costly values (products) and recomputes
 // the cheap elementwise ones, which the ODE adjoint uses to avoid
@@ -16,6 +17,8 @@ import (
 // The zero value is empty and ready to use.
 type Products struct {
 	vals []*tensor.Dense
+	// combos: the capture kept combinations too (CaptureCombinations).
+	combos bool
 }
 
 // Len is the number of captured product values.
@@ -30,8 +33,17 @@ func (p *Products) Floats() int {
 	return n
 }
 
-// Append moves the values of q to the end of p, leaving q empty.
+// Append moves the values of q to the end of p, leaving q empty. Both must
+// have been captured the same way (products only, or with combinations).
 func (p *Products) Append(q *Products) {
+	if len(q.vals) == 0 {
+		return
+	}
+	if len(p.vals) == 0 {
+		p.combos = q.combos
+	} else if p.combos != q.combos {
+		panic("ad: Products.Append: values captured with CaptureProducts and with CaptureCombinations do not mix")
+	}
 	p.vals = append(p.vals, q.vals...)
 	clear(q.vals)
 	q.vals = q.vals[:0]
@@ -57,9 +69,18 @@ const (
 
 // CaptureProducts makes every product node recorded from now on (until
 // StopProducts or Reset) keep its value in p: the value stays valid after
-// Reset, owned by p.
+// Reset, owned by p. p must be empty or hold values captured the same way.
 func (tp *Tape) CaptureProducts(p *Products) {
 	tp.prodMode, tp.prod, tp.prodPos = productsCapture, p, 0
+	p.combos = false
+}
+
+// CaptureCombinations is CaptureProducts that also keeps the values of the
+// linear combinations and norms (LinComb, RMSDiff, ErrorNorm): the whole
+// arithmetic of a Runge-Kutta step outside the dynamics' elementwise ops.
+func (tp *Tape) CaptureCombinations(p *Products) {
+	tp.CaptureProducts(p)
+	p.combos = true
 }
 
 // ReuseProducts makes the product nodes recorded from now on (until
@@ -81,6 +102,20 @@ func (tp *Tape) StopProducts() {
 // whether the value was taken from captured products (then the caller must
 // not compute it).
 func (tp *Tape) pushProduct(op opKind, a, b int32, r, c int) (Var, *tensor.Dense, bool) {
+	return tp.pushKept(op, a, b, r, c)
+}
+
+// pushCombination is pushProduct for the nodes CaptureCombinations keeps.
+func (tp *Tape) pushCombination(op opKind, a, b int32, r, c int) (Var, *tensor.Dense, bool) {
+	if tp.prodMode == productsOff || !tp.prod.combos {
+		out, d := tp.push(op, a, b, r, c)
+		return out, d, false
+	}
+	return tp.pushKept(op, a, b, r, c)
+}
+
+// pushKept records a node whose value is captured or reused.
+func (tp *Tape) pushKept(op opKind, a, b int32, r, c int) (Var, *tensor.Dense, bool) {
 	switch tp.prodMode {
 	case productsReuse:
 		p := tp.prod
@@ -89,7 +124,7 @@ func (tp *Tape) pushProduct(op opKind, a, b int32, r, c int) (Var, *tensor.Dense
 		}
 		v := p.vals[tp.prodPos]
 		if v.Rows != r || v.Cols != c {
-			panic(fmt.Sprintf("ad: ReuseProducts: product %d is %dx%d but the captured one is %s; the computation must repeat the captured one", tp.prodPos, r, c, v.Shape()))
+			panic(fmt.Sprintf("ad: ReuseProducts: kept value %d is %dx%d but the captured one is %s; the computation must repeat the captured one", tp.prodPos, r, c, v.Shape()))
 		}
 		tp.prodPos++
 		return tp.pushVal(op, a, b, v, false), v, true

@@ -121,3 +121,48 @@ func TestProductsReuseDivergencePanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestCombinationsReuse: CaptureCombinations keeps the linear combinations
+// and norms as well as the products, and a reusing recording takes them all
+// (a changed kept value shows in the output) with the same gradients.
+func TestCombinationsReuse(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	w := NewParam("w", 3, 3)
+	copy(w.Value.Data, randDense(rng, 3, 3, -1, 1).Data)
+	x := randDense(rng, 4, 3, -1, 1)
+	tp := NewTape()
+	record := func() (Var, Var) {
+		xv := tp.Leaf(x, true)
+		k := Tanh(MatMul(xv, tp.Param(w)))
+		g := LinComb([]float64{1, 0.5}, []Var{xv, k})
+		e := ErrorNorm(g, xv, k, 1e-3, 1e-3)
+		s := RMSDiff(g, xv)
+		return xv, Add(e, s)
+	}
+	var p Products
+	tp.CaptureCombinations(&p)
+	xv, out := record()
+	tp.StopProducts()
+	v0 := out.Scalar()
+	tp.Backward(out)
+	gx := tp.Grad(xv).Clone()
+	gw := w.Grad.Clone()
+	w.Grad.Zero()
+	tp.Reset()
+	if p.Len() != 4 {
+		t.Fatalf("kept %d values, want 4 (MatMul, LinComb, ErrorNorm, RMSDiff)", p.Len())
+	}
+	tp.ReuseProducts(&p)
+	xv, out = record()
+	tp.Backward(out)
+	if out.Scalar() != v0 || !slices.Equal(tp.Grad(xv).Data, gx.Data) || !slices.Equal(w.Grad.Data, gw.Data) {
+		t.Fatal("reusing the kept combinations changed the value or the gradients")
+	}
+	tp.Reset()
+	p.vals[2].Data[0] += 1 // the kept ErrorNorm
+	tp.ReuseProducts(&p)
+	_, out = record()
+	if d := out.Scalar() - (v0 + 1); math.Abs(d) > 1e-12 {
+		t.Fatalf("output %v does not use the kept ErrorNorm (want %v)", out.Scalar(), v0+1)
+	}
+}

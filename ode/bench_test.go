@@ -75,6 +75,11 @@ func BenchmarkMNISTSolveGradient(b *testing.B) { benchMNISTGradient(b, KeepProdu
 // the memory-lean checkpointing that re-evaluates the products.
 func BenchmarkMNISTSolveGradientKeepStates(b *testing.B) { benchMNISTGradient(b, KeepStates) }
 
+// BenchmarkMNISTSolveGradientKeepStages is BenchmarkMNISTSolveGradient with
+// the checkpointing that also keeps the stage states (no stage arithmetic
+// recomputed).
+func BenchmarkMNISTSolveGradientKeepStages(b *testing.B) { benchMNISTGradient(b, KeepStages) }
+
 func benchMNISTGradient(b *testing.B, c Checkpointing) {
 	p, params := mnistSetup()
 	opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8, Adjoint: true, Checkpointing: c}

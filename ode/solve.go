@@ -92,6 +92,13 @@ const (
 	// re-evaluates the dynamics of every stage but the first. It costs
 	// about one more forward evaluation per stage than KeepProducts.
 	KeepStates
+	// KeepStages keeps, besides the products, the values of the step's own
+	// arithmetic: the stage states, the error estimate's combination and the
+	// norms. Backward then recomputes only the elementwise ops inside the
+	// dynamics (for the MNIST dynamics, none of size state). Memory per
+	// accepted step: about 2 + 6*(1+100/784) + 7 = 15.8 states for the MNIST
+	// dynamics with Tsit5.
+	KeepStages
 )
 
 func (c Checkpointing) String() string {
@@ -100,6 +107,8 @@ func (c Checkpointing) String() string {
 		return "keep-products"
 	case KeepStates:
 		return "keep-states"
+	case KeepStages:
+		return "keep-stages"
 	}
 	return fmt.Sprintf("Checkpointing(%d)", int(c))
 }
@@ -151,8 +160,8 @@ func (o *Options) withDefaults(p *Problem) (Options, error) {
 	if r.MaxSteps == 0 {
 		r.MaxSteps = 100000
 	}
-	if r.Checkpointing != KeepProducts && r.Checkpointing != KeepStates {
-		return r, invalid("Checkpointing = %d is not KeepProducts or KeepStates", int(r.Checkpointing))
+	if r.Checkpointing < KeepProducts || r.Checkpointing > KeepStages {
+		return r, invalid("Checkpointing = %d is not KeepProducts, KeepStates or KeepStages", int(r.Checkpointing))
 	}
 	if r.MaxSteps < 0 {
 		return r, invalid("MaxSteps = %d must be positive", r.MaxSteps)
@@ -272,7 +281,7 @@ func newSolveStepper(p *Problem, o *Options) *stepper {
 	s.u.CopyFrom(p.Z0)
 	s.k1 = s.tp.Buffer(p.Z0.Rows, p.Z0.Cols)
 	s.stops = append(s.stops, o.TStops...)
-	s.capture = o.Adjoint && o.Checkpointing == KeepProducts
+	s.capture = o.Adjoint && o.Checkpointing != KeepStates
 	if !o.Method.HasDenseOutput() {
 		s.stops = mergeSorted(s.stops, o.SaveAt, p.T0)
 	}
@@ -405,6 +414,15 @@ func (s *stepper) initialStep() float64 {
 	return h
 }
 
+// startCapture makes the tape keep what Options.Checkpointing asks for in p.
+func (s *stepper) startCapture(p *ad.Products) {
+	if s.o.Checkpointing == KeepStages {
+		s.tp.CaptureCombinations(p)
+	} else {
+		s.tp.CaptureProducts(p)
+	}
+}
+
 // checkpoint appends the adjoint's checkpoint of the step just accepted.
 func (s *stepper) checkpoint(t, h, tEnd float64, saveLo, saveHi int) {
 	ck := Checkpoint{T: t, H: h, End: tEnd, U: s.clone(s.u), SaveLo: saveLo, SaveHi: saveHi}
@@ -492,7 +510,7 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 			// f(t, u) stays valid for a retry after a rejection.
 			if s.capture {
 				s.k1Prods.Release(tp)
-				tp.CaptureProducts(&s.k1Prods)
+				s.startCapture(&s.k1Prods)
 			}
 			k1 = s.eval(t, u)
 			tp.StopProducts()
@@ -500,7 +518,7 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 			s.hasK, s.k1Fresh = true, true
 		}
 		if s.capture {
-			tp.CaptureProducts(&s.stepProds)
+			s.startCapture(&s.stepProds)
 		}
 		s.record(t, h, u, k1, &sv, true, true)
 		tp.StopProducts()

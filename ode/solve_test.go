@@ -605,8 +605,10 @@ func TestCheckpointingPolicies(t *testing.T) {
 				}
 				gp, solP := grads(KeepProducts, false)
 				gs, _ := grads(KeepStates, false)
+				ga, _ := grads(KeepStages, false)
 				gt, _ := grads(KeepProducts, true)
-				if !slices.Equal(gp, gs) || !slices.Equal(gp, gt) {
+				gat, _ := grads(KeepStages, true)
+				if !slices.Equal(gp, gs) || !slices.Equal(gp, gt) || !slices.Equal(gp, ga) || !slices.Equal(gp, gat) {
 					t.Fatal("the checkpointing policies give different gradients")
 				}
 				if m.tab.HasErrorEstimate() && solP.Rejected == 0 {
@@ -648,22 +650,40 @@ func TestCheckpointingPolicies(t *testing.T) {
 					t.Fatalf("Backward differs from reverse mode over the whole solve: relative error %.2g", e)
 				}
 
-				// What KeepProducts kept (checked on a fresh solve: Backward
-				// consumed solP's).
-				sol, _ := Solve(context.Background(), p, &Options{Method: m.tab, Dt: dt, SaveAt: c.saves, Adjoint: true})
+				// What KeepProducts and KeepStages kept (checked on fresh
+				// solves: Backward consumed solP's).
 				perEval := map[string]int{"linear": 1, "spiral": 2, "mnist-small": 2}[c.name]
-				for j, ck := range sol.Checkpoints {
-					evals := m.tab.Stages
-					if m.tab.FSAL && j > 0 {
-						evals--
-						if ck.K1 == nil {
-							t.Fatalf("step %d of an FSAL method kept no K1", j)
+				for _, pol := range []Checkpointing{KeepProducts, KeepStages} {
+					sol, _ := Solve(context.Background(), p, &Options{Method: m.tab, Dt: dt, SaveAt: c.saves, Adjoint: true, Checkpointing: pol})
+					for j, ck := range sol.Checkpoints {
+						evals := m.tab.Stages
+						if m.tab.FSAL && j > 0 {
+							evals--
+							if ck.K1 == nil {
+								t.Fatalf("step %d of an FSAL method kept no K1", j)
+							}
+						} else if ck.K1 != nil {
+							t.Fatalf("step %d kept a K1 it evaluated itself", j)
 						}
-					} else if ck.K1 != nil {
-						t.Fatalf("step %d kept a K1 it evaluated itself", j)
-					}
-					if got := ck.Products.Len(); got != evals*perEval {
-						t.Fatalf("step %d kept %d products, want %d", j, got, evals*perEval)
+						want := evals * perEval
+						if pol == KeepStages {
+							// Stage states, u1 when not FSAL, and with an
+							// error estimate its combination, norm and the
+							// stiffness estimate's two norms.
+							want += m.tab.Stages - 1
+							if !m.tab.FSAL {
+								want++
+							}
+							if m.tab.HasErrorEstimate() {
+								want += 2
+							}
+							if m.tab.HasStiffnessEstimate() && sol.Steps[0].StiffnessEstimate != 0 {
+								want += 2
+							}
+						}
+						if got := ck.Products.Len(); got != want {
+							t.Fatalf("%v: step %d kept %d values, want %d", pol, j, got, want)
+						}
 					}
 				}
 			})
