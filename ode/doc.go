@@ -51,6 +51,10 @@
 //     the products' outputs (for the MNIST dynamics about 8.8 states).
 //   - KeepStates keeps the two states only; Backward re-evaluates every
 //     stage but the first (about one forward evaluation per stage more).
+//   - KeepStages keeps the products and the step's own arithmetic too (stage
+//     states, the error estimate's combination, the norms); Backward then
+//     recomputes only the elementwise ops inside the dynamics. Memory per
+//     accepted step for the MNIST dynamics: about 15.8 states.
 //
 // Either way memory grows with accepted steps x state size plus one step's
 // tape, never with the recorded intermediates of every stage. Solution.Release
