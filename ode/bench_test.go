@@ -48,22 +48,80 @@ func mnistSetup() (Problem, []*ad.Param) {
 	return Problem{F: f, Z0: z0, T0: 0, T1: 1}, params
 }
 
+// productTimer times the two matrix products of one MNIST-dynamics
+// evaluation at batch 512 (512x784 by 784x100, 512x100 by 100x784, with
+// their bias fills), interleaved with a benchmark's solves so that both see
+// the same machine speed: this VM's product rate varies by up to 3x over a
+// day, and the ratio of a solve's time per NFE to the products' time does
+// not.
+type productTimer struct {
+	x, w1, h, w2, y1, y2 *tensor.Dense
+	total                time.Duration
+	n                    int
+}
+
+// mnistProductFLOP is 2mnk summed over the two products.
+const mnistProductFLOP = 2 * 2 * 512 * 784 * 100
+
+// refProductRate is the rate REFERENCE.md §7 measured for these shapes on
+// two cores of this machine class (94 GFLOP/s, OpenBLAS on two threads).
+const refProductRate = 94e9
+
+func newProductTimer() *productTimer {
+	rng := rand.New(rand.NewPCG(2, 2))
+	pt := &productTimer{x: tensor.New(512, 784), w1: tensor.New(784, 100), h: tensor.New(512, 100),
+		w2: tensor.New(100, 784), y1: tensor.New(512, 100), y2: tensor.New(512, 784)}
+	for _, d := range []*tensor.Dense{pt.x, pt.w1, pt.h, pt.w2} {
+		copy(d.Data, gradcheck.RandLike(rng, d).Data)
+	}
+	return pt
+}
+
+func (pt *productTimer) run(reps int) {
+	t0 := time.Now()
+	for range reps {
+		tensor.MatMulRow(pt.y1, pt.x, pt.w1, pt.w1.Row(0))
+		tensor.MatMulRow(pt.y2, pt.h, pt.w2, pt.w2.Row(0))
+	}
+	pt.total += time.Since(t0)
+	pt.n += reps
+}
+
+// report adds the products' time and rate, the solve's time per NFE as a
+// multiple of it (x-products), and that multiple converted at REFERENCE's
+// product rate (ms/NFE@94GF).
+func (pt *productTimer) report(b *testing.B, solve time.Duration, nfe int) {
+	perNFE := solve.Seconds() / float64(nfe)
+	prod := pt.total.Seconds() / float64(pt.n)
+	b.ReportMetric(perNFE*1e3, "ms/NFE")
+	b.ReportMetric(float64(nfe)/float64(b.N), "NFE")
+	b.ReportMetric(prod*1e3, "ms/products")
+	b.ReportMetric(mnistProductFLOP/prod/1e9, "product-GFLOP/s")
+	b.ReportMetric(perNFE/prod, "x-products")
+	b.ReportMetric(perNFE/prod*mnistProductFLOP/refProductRate*1e3, "ms/NFE@94GF")
+}
+
 // BenchmarkMNISTSolveForward: the MNIST neural ODE of the paper (batch 512,
-// Tsit5, 1.4e-8, random initial weights), forward solve only.
+// Tsit5, 1.4e-8, random initial weights), forward solve only; see
+// productTimer for the metrics beside ms/NFE.
 func BenchmarkMNISTSolveForward(b *testing.B) {
 	p, _ := mnistSetup()
 	opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8}
+	pt := newProductTimer()
+	var solve time.Duration
 	nfe := 0
 	b.ReportAllocs()
 	for b.Loop() {
+		pt.run(10)
+		t0 := time.Now()
 		sol, err := Solve(context.Background(), p, opts)
 		if err != nil {
 			b.Fatal(err)
 		}
+		solve += time.Since(t0)
 		nfe += sol.NFE
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(nfe), "ms/NFE")
-	b.ReportMetric(float64(nfe)/float64(b.N), "NFE")
+	pt.report(b, solve, nfe)
 }
 
 // BenchmarkMNISTSolveGradient: forward solve plus discrete adjoint (with both
@@ -85,25 +143,42 @@ func benchMNISTGradient(b *testing.B, c Checkpointing) {
 	opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8, Adjoint: true, Checkpointing: c}
 	dz := []*tensor.Dense{tensor.New(512, 784)}
 	dz[0].Fill(1e-3)
-	benchGradient(b, p, opts, dz, params, 1e6, "ms/NFE")
+	pt := newProductTimer()
+	var solve time.Duration
+	nfe := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		pt.run(10)
+		t0 := time.Now()
+		nfe += gradientIteration(b, p, opts, dz)
+		solve += time.Since(t0)
+	}
+	gradcheck.ZeroGrads(params)
+	pt.report(b, solve, nfe)
 }
 
-// benchGradient times a forward solve plus the discrete adjoint (loss
-// cotangents dz, both regularizers) per iteration and reports the time per
-// forward NFE in the given unit (nanoseconds per unit).
+// gradientIteration runs a forward solve plus the discrete adjoint (loss
+// cotangents dz, both regularizers) and releases the checkpoints; it
+// returns the forward NFE.
+func gradientIteration(b *testing.B, p Problem, opts *Options, dz []*tensor.Dense) int {
+	sol, err := Solve(context.Background(), p, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := sol.Backward(context.Background(), dz, Regularization{Error: 1, Stiffness: 1}); err != nil {
+		b.Fatal(err)
+	}
+	sol.Release()
+	return sol.NFE
+}
+
+// benchGradient times gradientIteration and reports the time per forward
+// NFE in the given unit (nanoseconds per unit).
 func benchGradient(b *testing.B, p Problem, opts *Options, dz []*tensor.Dense, params []*ad.Param, nsPerUnit float64, unit string) {
 	nfe := 0
 	b.ReportAllocs()
 	for b.Loop() {
-		sol, err := Solve(context.Background(), p, opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := sol.Backward(context.Background(), dz, Regularization{Error: 1, Stiffness: 1}); err != nil {
-			b.Fatal(err)
-		}
-		sol.Release()
-		nfe += sol.NFE
+		nfe += gradientIteration(b, p, opts, dz)
 	}
 	gradcheck.ZeroGrads(params)
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/nsPerUnit/float64(nfe), unit)
