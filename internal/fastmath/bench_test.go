@@ -56,7 +56,24 @@ func mathSigmoidSlice(dst, src []float64) {
 	}
 }
 
-func BenchmarkTanhSlice(b *testing.B)        { benchSlice(b, 2, TanhSlice) }
+// BenchmarkTanhSlice measures TanhSlice as dispatched on this machine (on
+// amd64 with AVX-512, tanhAVX512); the Scalar and AVX2 variants force the
+// other paths, for comparison in the same run.
+func BenchmarkTanhSlice(b *testing.B) { benchSlice(b, 2, TanhSlice) }
+
+func BenchmarkTanhSliceScalar(b *testing.B) {
+	tanhPath{name: "scalar"}.use(b)
+	benchSlice(b, 2, TanhSlice)
+}
+
+func BenchmarkTanhSliceAVX2(b *testing.B) {
+	if !haveAVX2FMA {
+		b.Skip("no AVX2 and FMA")
+	}
+	tanhPath{name: "avx2", avx2: true}.use(b)
+	benchSlice(b, 2, TanhSlice)
+}
+
 func BenchmarkMathTanhSlice(b *testing.B)    { benchSlice(b, 2, mathTanhSlice) }
 func BenchmarkExpSlice(b *testing.B)         { benchSlice(b, 20, ExpSlice) }
 func BenchmarkMathExpSlice(b *testing.B)     { benchSlice(b, 20, mathExpSlice) }

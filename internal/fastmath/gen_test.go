@@ -185,6 +185,19 @@ func genTanhTable() [tanhRows]tanhRow {
 	return tab
 }
 
+// bigLn2 returns ln2 = 2*atanh(1/3) = 2 * sum_k 3^-(2k+1)/(2k+1).
+func bigLn2() *big.Float {
+	ln2 := bz()
+	third := bz().Quo(bf(1), bf(3))
+	pw := bz().Set(third)
+	ninth := bz().Mul(third, third)
+	for k := 0; k < 200; k++ {
+		ln2.Add(ln2, bz().Quo(pw, bf(float64(2*k+1))))
+		pw.Mul(pw, ninth)
+	}
+	return ln2.Mul(ln2, bf(2))
+}
+
 // genExpTable returns the 2^(j/expN) table and the reduction constants.
 func genExpTable() (tab [expN]expEntry, invLn2N, ln2HiN, ln2LoN float64, poly [4]float64) {
 	// 2^(1/expN) by repeated square roots of 2, then its powers.
@@ -199,16 +212,7 @@ func genExpTable() (tab [expN]expEntry, invLn2N, ln2HiN, ln2LoN float64, poly [4
 		tab[j] = expEntry{tail: tail, bits: math.Float64bits(hi) - uint64(j)<<(52-expBits)}
 		p.Mul(p, root)
 	}
-	// ln2 = 2*atanh(1/3) = 2 * sum_k 3^-(2k+1)/(2k+1).
-	ln2 := bz()
-	third := bz().Quo(bf(1), bf(3))
-	pw := bz().Set(third)
-	ninth := bz().Mul(third, third)
-	for k := 0; k < 200; k++ {
-		ln2.Add(ln2, bz().Quo(pw, bf(float64(2*k+1))))
-		pw.Mul(pw, ninth)
-	}
-	ln2.Mul(ln2, bf(2))
+	ln2 := bigLn2()
 	ln2N := bz().Quo(ln2, bf(expN))
 	invLn2N = f64(bz().Quo(bf(expN), ln2))
 	// ln2HiN keeps the top 53-expHiZeroBits bits of ln2/expN, so k*ln2HiN is
@@ -228,6 +232,50 @@ func genExpTable() (tab [expN]expEntry, invLn2N, ln2HiN, ln2LoN float64, poly [4
 	c := chebFit(g, -h, h, 0, 3)
 	for k := range 4 {
 		poly[k] = f64(c[k])
+	}
+	return
+}
+
+// genTanhVec returns the constants of the vector tanh (see tanhvec.go):
+// the reduction constants for 2|x| = n*ln2/16 + r, the coefficients c1..c5
+// of e^r - 1 - r ~ r^2*(1/2 + c1 r + ... + c5 r^5) and the table of
+// 2^(j/16), j = 0..15, as hi + lo.
+func genTanhVec() (inv, hi, lo float64, poly [5]float64, tab [16][2]float64) {
+	ln2 := bigLn2()
+	ln2d16 := bz().Quo(ln2, bf(16))
+	inv = f64(bz().Quo(bf(32), ln2))
+	// hi keeps the top 43 bits of ln2/16, so n*hi is exact for n < 2^10.
+	b := math.Float64bits(f64(ln2d16))
+	b &^= 1<<tvLn2HiZeroBits - 1
+	hi = math.Float64frombits(b)
+	lo = f64(bz().Sub(ln2d16, bf(hi)))
+	// Fit (e^r - 1 - r - r^2/2)/r^3 = sum_k r^(k-1)/(k+2)!, k >= 1, so that the
+	// error relative to e^r - 1 vanishes as r -> 0; r^2/2 stays exact.
+	s := func(r *big.Float) *big.Float {
+		sum := bz()
+		term := bz().Quo(bf(1), bf(6))
+		for k := 1; k < 100; k++ {
+			sum.Add(sum, term)
+			term = bz().Mul(term, r)
+			term.Quo(term, bf(float64(k+3)))
+			if term.Sign() == 0 || term.MantExp(nil) < sum.MantExp(nil)-refPrec-8 {
+				break
+			}
+		}
+		return sum
+	}
+	h := f64(ln2d16)/2 + 0x1p-40
+	for k, c := range chebFit(s, -h, h, 0, len(poly)-1) {
+		poly[k] = f64(c)
+	}
+	root := bf(2)
+	for range 4 {
+		root.Sqrt(root)
+	}
+	p := bf(1)
+	for j := range tab {
+		tab[j][0], tab[j][1] = splitF64(p)
+		p.Mul(p, root)
 	}
 	return
 }
@@ -260,6 +308,26 @@ func genTablesSource() []byte {
 	fmt.Fprintf(&w, "var expTab = [expN]expEntry{\n")
 	for j, e := range et {
 		fmt.Fprintf(&w, "\t{%s, %#016x}, // %d\n", hexf(e.tail), e.bits, j)
+	}
+	fmt.Fprintf(&w, "}\n\n")
+
+	inv2, hi2, lo2, tpoly, ttab := genTanhVec()
+	fmt.Fprintf(&w, "// Reduction constants for the vector tanh: tvInvLn2x32 = 32/ln2, and\n")
+	fmt.Fprintf(&w, "// tvLn2Hi16 + tvLn2Lo16 = ln2/16 with the last %d bits of tvLn2Hi16 zero.\n", tvLn2HiZeroBits)
+	fmt.Fprintf(&w, "const (\n\ttvInvLn2x32 = %s\n\ttvLn2Hi16 = %s\n\ttvLn2Lo16 = %s\n)\n\n", hexf(inv2), hexf(hi2), hexf(lo2))
+	fmt.Fprintf(&w, "// e^r - 1 - r - r^2/2 ~ r^3*(tvPoly[0] + r*tvPoly[1] + ... + r^4*tvPoly[4]) for |r| <= ln2/32.\n")
+	fmt.Fprintf(&w, "var tvPoly = [5]float64{")
+	for k, c := range tpoly {
+		if k > 0 {
+			fmt.Fprintf(&w, ", ")
+		}
+		fmt.Fprintf(&w, "%s", hexf(c))
+	}
+	fmt.Fprintf(&w, "}\n\n")
+	fmt.Fprintf(&w, "// tvExp2Tab[j] = 2^(j/16) as hi, lo: hi rounded to float64, lo = 2^(j/16) - hi rounded.\n")
+	fmt.Fprintf(&w, "var tvExp2Tab = [16][2]float64{\n")
+	for j, e := range ttab {
+		fmt.Fprintf(&w, "\t{%s, %s}, // %d\n", hexf(e[0]), hexf(e[1]), j)
 	}
 	fmt.Fprintf(&w, "}\n\n")
 

@@ -114,21 +114,22 @@ func refULP(f func(float64) float64, ref func(*big.Float) *big.Float, xs []float
 	return worst, at
 }
 
-// checkSliceMatches checks that fslice agrees bitwise with f on xs, also when
+// checkSliceMatches checks that fslice agrees bitwise with f on xs (any NaN
+// matching any NaN), also when
 // dst and src are the same slice, and that it panics on a length mismatch.
 func checkSliceMatches(t *testing.T, name string, f func(float64) float64, fslice func(dst, src []float64), xs []float64) {
 	t.Helper()
 	dst := make([]float64, len(xs))
 	fslice(dst, xs)
 	for i, x := range xs {
-		if w := f(x); math.Float64bits(dst[i]) != math.Float64bits(w) {
+		if w := f(x); !sameBits(dst[i], w) {
 			t.Errorf("%sSlice: element %d (x=%v) = %v, scalar gives %v", name, i, x, dst[i], w)
 		}
 	}
 	inPlace := slices.Clone(xs)
 	fslice(inPlace, inPlace)
 	for i := range xs {
-		if math.Float64bits(inPlace[i]) != math.Float64bits(dst[i]) {
+		if !sameBits(inPlace[i], dst[i]) {
 			t.Errorf("%sSlice in place: element %d = %v, want %v", name, i, inPlace[i], dst[i])
 		}
 	}
@@ -142,6 +143,11 @@ func checkSliceMatches(t *testing.T, name string, f func(float64) float64, fslic
 		}()
 		fslice(make([]float64, 2), make([]float64, 3))
 	}()
+}
+
+// sameBits reports whether got and want have the same bits or are both NaN.
+func sameBits(got, want float64) bool {
+	return math.Float64bits(got) == math.Float64bits(want) || (got != got && want != want)
 }
 
 // sameFloat reports whether got and want are the same value, treating all

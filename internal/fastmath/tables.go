@@ -151,6 +151,37 @@ var expTab = [expN]expEntry{
 	{0x1.305c14160cc89p-58, 0x3feff3c22b8f71f1},  // 127
 }
 
+// Reduction constants for the vector tanh: tvInvLn2x32 = 32/ln2, and
+// tvLn2Hi16 + tvLn2Lo16 = ln2/16 with the last 10 bits of tvLn2Hi16 zero.
+const (
+	tvInvLn2x32 = 0x1.71547652b82fep+05
+	tvLn2Hi16   = 0x1.62e42fefa38p-05
+	tvLn2Lo16   = 0x1.ef35793c7673p-49
+)
+
+// e^r - 1 - r - r^2/2 ~ r^3*(tvPoly[0] + r*tvPoly[1] + ... + r^4*tvPoly[4]) for |r| <= ln2/32.
+var tvPoly = [5]float64{0x1.5555555555555p-03, 0x1.55555555194d2p-05, 0x1.11111110f662cp-07, 0x1.6c17bb51f2373p-10, 0x1.a01adfc1b2d6cp-13}
+
+// tvExp2Tab[j] = 2^(j/16) as hi, lo: hi rounded to float64, lo = 2^(j/16) - hi rounded.
+var tvExp2Tab = [16][2]float64{
+	{0x1p+00, 0}, // 0
+	{0x1.0b5586cf9890fp+00, 0x1.8a62e4adc610bp-54},  // 1
+	{0x1.172b83c7d517bp+00, -0x1.19041b9d78a76p-55}, // 2
+	{0x1.2387a6e756238p+00, 0x1.9b07eb6c70573p-54},  // 3
+	{0x1.306fe0a31b715p+00, 0x1.6f46ad23182e4p-55},  // 4
+	{0x1.3dea64c123422p+00, 0x1.ada0911f09ebcp-55},  // 5
+	{0x1.4bfdad5362a27p+00, 0x1.d4397afec42e2p-56},  // 6
+	{0x1.5ab07dd485429p+00, 0x1.6324c054647adp-54},  // 7
+	{0x1.6a09e667f3bcdp+00, -0x1.bdd3413b26456p-54}, // 8
+	{0x1.7a11473eb0187p+00, -0x1.41577ee04992fp-55}, // 9
+	{0x1.8ace5422aa0dbp+00, 0x1.6e9f156864b27p-54},  // 10
+	{0x1.9c49182a3f09p+00, 0x1.c7c46b071f2bep-56},   // 11
+	{0x1.ae89f995ad3adp+00, 0x1.7a1cd345dcc81p-54},  // 12
+	{0x1.c199bdd85529cp+00, 0x1.11065895048ddp-55},  // 13
+	{0x1.d5818dcfba487p+00, 0x1.2ed02d75b3707p-55},  // 14
+	{0x1.ea4afa2a490dap+00, -0x1.e9c23179c2893p-54}, // 15
+}
+
 // tanhTab: see tanhRow in tanh.go.
 var tanhTab = [tanhRows]tanhRow{
 	// 0: |x| in [0, 0.015625), |x| + R(d)

@@ -35,9 +35,11 @@ func TestTanhSpecialValues(t *testing.T) {
 
 // TestTanhAgainstMath is the accuracy bar of the package: over a dense sweep
 // of [-40, 40] and millions of random points, TanhSlice must agree with
-// math.Tanh to 4e-16 relative. math.Tanh is itself off by up to about 1.3 ulp
+// math.Tanh to 4e-16 relative, on every path it has (the scalar loop and, on
+// amd64, the vector kernels). math.Tanh is itself off by up to about 1.3 ulp
 // (just above |x| = 0.625, where it switches formulas), so this bounds the sum
-// of both errors; TestTanhAgainstReference measures ours alone.
+// of both errors; TestTanhAgainstReference and TestTanhVecAgainstReference
+// measure ours alone.
 func TestTanhAgainstMath(t *testing.T) {
 	const bar = 4e-16
 	sets := []struct {
@@ -48,14 +50,45 @@ func TestTanhAgainstMath(t *testing.T) {
 		{"uniform [-25,25]", uniform(1, -25, 25, 1<<21)},
 		{"log-uniform |x| in [2^-40, 2^5]", logUniform(2, -40, 5, 1<<21)},
 		{"row boundaries ±8 ulp", tanhBoundaries(8)},
+		{"reduction boundaries ±8 ulp", tvBoundaries(8)},
 	}
-	for _, set := range sets {
-		s := sweepVs(TanhSlice, math.Tanh, set.xs)
-		t.Logf("%s: %v", set.name, s)
-		if s.maxRel > bar {
-			t.Errorf("%s: max relative error vs math.Tanh %.3g at x=%v exceeds %.1g", set.name, s.maxRel, s.atRel, bar)
+	for _, p := range tanhPaths() {
+		p.use(t)
+		for _, set := range sets {
+			s := sweepVs(TanhSlice, math.Tanh, set.xs)
+			t.Logf("%s, %s: %v", p.name, set.name, s)
+			if s.maxRel > bar {
+				t.Errorf("%s, %s: max relative error vs math.Tanh %.3g at x=%v exceeds %.1g", p.name, set.name, s.maxRel, s.atRel, bar)
+			}
 		}
 	}
+}
+
+// tanhPath is one way TanhSlice can run: the scalar loop or a vector kernel.
+type tanhPath struct {
+	name         string
+	avx2, avx512 bool
+}
+
+func (p tanhPath) vector() bool { return p.avx2 }
+
+// use switches TanhSlice to path p until the end of the test.
+func (p tanhPath) use(t testing.TB) {
+	old2, old512 := useAVX2, useAVX512
+	useAVX2, useAVX512 = p.avx2, p.avx512
+	t.Cleanup(func() { useAVX2, useAVX512 = old2, old512 })
+}
+
+// tanhPaths returns the paths of TanhSlice that this machine can run.
+func tanhPaths() []tanhPath {
+	ps := []tanhPath{{name: "scalar"}}
+	if haveAVX2FMA {
+		ps = append(ps, tanhPath{name: "avx2", avx2: true})
+	}
+	if haveAVX512 {
+		ps = append(ps, tanhPath{name: "avx512", avx2: true, avx512: true})
+	}
+	return ps
 }
 
 // tanhBoundaries returns the points within k ulps of the ends of every
@@ -95,6 +128,9 @@ func TestTanhOdd(t *testing.T) {
 	}
 }
 
+// TestTanhSlice checks that TanhSlice computes exactly Tanh on the scalar
+// path and exactly the vector algorithm (tanhVecModel) on the vector paths,
+// in place too, and that it panics on slices of different lengths.
 func TestTanhSlice(t *testing.T) {
 	xs := slices.Concat(
 		[]float64{0, math.Copysign(0, -1), math.Inf(1), math.Inf(-1), math.NaN(), 5e-324, 19.5, -20.5, 1e300},
@@ -102,5 +138,12 @@ func TestTanhSlice(t *testing.T) {
 		logUniform(9, -40, 5, 5000),
 		tanhBoundaries(1),
 	)
-	checkSliceMatches(t, "Tanh", Tanh, TanhSlice, xs)
+	for _, p := range tanhPaths() {
+		p.use(t)
+		if p.vector() {
+			checkSliceMatches(t, "Tanh", tanhVecModel, TanhSlice, xs)
+		} else {
+			checkSliceMatches(t, "Tanh", Tanh, TanhSlice, xs)
+		}
+	}
 }
