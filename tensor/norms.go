@@ -76,13 +76,7 @@ func sumSq(x []float64) float64 { return vec.SumSquares(x) }
 func sumSqDiff(a, b []float64) float64 { return vec.SumSquaresDiff(a, b) }
 
 func sumSqScaled(x, u0, u1 []float64, atol, rtol float64) float64 {
-	u0, u1 = u0[:len(x)], u1[:len(x)]
-	s := 0.0
-	for i, v := range x {
-		r := v / (atol + rtol*max(math.Abs(u0[i]), math.Abs(u1[i])))
-		s += r * r
-	}
-	return s
+	return vec.ErrorNormSum(x, u0, u1, atol, rtol)
 }
 
 // RMS returns sqrt(mean(x^2)) (0 for an empty x).
@@ -113,7 +107,8 @@ func ErrorNorm(x, u0, u1 []float64, atol, rtol float64) float64 {
 }
 
 // RMSDiffBackward adds the cotangent of d = RMSDiff(a, b) scaled by
-// c = dL/dd / (len(a) * d) into ga and gb: ga += c*(a-b), gb -= c*(a-b).
+// c = dL/dd / (len(a) * d) into ga and gb: ga += c*(a-b), gb -= c*(a-b),
+// each a fused multiply-add.
 // Either destination may be nil.
 func RMSDiffBackward(ga, gb, a, b []float64, c float64) {
 	checkLen("RMSDiffBackward", a, b)
@@ -133,7 +128,8 @@ func RMSDiffBackward(ga, gb, a, b []float64, c float64) {
 // rtol) scaled by c = dL/de / (len(x) * e) into gx, g0 and g1 (any may be
 // nil). With inv = 1/(atol + rtol*max(|u0|, |u1|)) and r = x*inv:
 // gx += c*r*inv, and the one of u0, u1 with the larger magnitude (u0 on
-// ties) gets -c*r^2*inv*rtol*sign(u).
+// ties) gets -c*r^2*inv*rtol*sign(u) (vec.ErrorNormBackward gives the
+// rounding order).
 func ErrorNormBackward(gx, g0, g1, x, u0, u1 []float64, atol, rtol, c float64) {
 	checkLen("ErrorNormBackward", x, u0, u1)
 	for _, g := range [][]float64{gx, g0, g1} {
@@ -158,64 +154,15 @@ type bwJob struct {
 var bwPool = sync.Pool{New: func() any { return new(bwJob) }}
 
 func (j *bwJob) Run(lo, hi int) {
+	part := func(g []float64) []float64 {
+		if g == nil {
+			return nil
+		}
+		return g[lo:hi]
+	}
 	if !j.err {
-		c := j.c
-		a, b := j.a[lo:hi], j.b[lo:hi]
-		var ga, gb []float64
-		if j.g0 != nil {
-			ga = j.g0[lo:hi]
-		}
-		if j.g1 != nil {
-			gb = j.g1[lo:hi]
-		}
-		for k := range a {
-			d := c * (a[k] - b[k])
-			if ga != nil {
-				ga[k] += d
-			}
-			if gb != nil {
-				gb[k] -= d
-			}
-		}
+		vec.RMSDiffBackward(part(j.g0), part(j.g1), j.a[lo:hi], j.b[lo:hi], j.c)
 		return
 	}
-	atol, rtol, c := j.atol, j.rtol, j.c
-	x, u0, u1 := j.x[lo:hi], j.a[lo:hi], j.b[lo:hi]
-	var gx, g0, g1 []float64
-	if j.gx != nil {
-		gx = j.gx[lo:hi]
-	}
-	if j.g0 != nil {
-		g0 = j.g0[lo:hi]
-	}
-	if j.g1 != nil {
-		g1 = j.g1[lo:hi]
-	}
-	for k, v := range x {
-		a0, a1 := math.Abs(u0[k]), math.Abs(u1[k])
-		inv := 1 / (atol + rtol*max(a0, a1))
-		r := v * inv
-		if gx != nil {
-			gx[k] += c * r * inv
-		}
-		// d r / d sc = -r/sc; d sc / d u = rtol*sign(u) for the larger |u|.
-		ds := -c * r * r * inv * rtol
-		if a0 >= a1 {
-			if g0 != nil {
-				g0[k] += ds * sign(u0[k])
-			}
-		} else if g1 != nil {
-			g1[k] += ds * sign(u1[k])
-		}
-	}
-}
-
-func sign(x float64) float64 {
-	switch {
-	case x > 0:
-		return 1
-	case x < 0:
-		return -1
-	}
-	return 0
+	vec.ErrorNormBackward(part(j.gx), part(j.g0), part(j.g1), j.x[lo:hi], j.a[lo:hi], j.b[lo:hi], j.atol, j.rtol, j.c)
 }
