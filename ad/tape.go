@@ -326,11 +326,16 @@ func (tp *Tape) gradForProduct(id int32) (*tensor.Dense, float64) {
 // Seed adds g to the cotangent of v before Backward; g must have v's length.
 func (tp *Tape) Seed(v Var, g []float64) {
 	tp.check(v)
-	gr := tp.gradOf(v.id)
-	if len(g) != len(gr.Data) {
-		panic(fmt.Sprintf("ad: Seed: cotangent of length %d for a %s value", len(g), gr.Shape()))
+	n := &tp.nodes[v.id]
+	if len(g) != n.val.Len() {
+		panic(fmt.Sprintf("ad: Seed: cotangent of length %d for a %s value", len(g), n.val.Shape()))
 	}
-	tensor.Add(gr.Data, gr.Data, g)
+	if n.grad == nil {
+		n.grad = tp.get(n.val.Rows, n.val.Cols)
+		copy(n.grad.Data, g)
+		return
+	}
+	tensor.Add(n.grad.Data, n.grad.Data, g)
 }
 
 // SeedScalar adds s to every element of v's cotangent (s=1 on a 1x1 loss).

@@ -425,9 +425,13 @@ func (s *stepper) startCapture(p *ad.Products) {
 
 // checkpoint appends the adjoint's checkpoint of the step just accepted.
 func (s *stepper) checkpoint(t, h, tEnd float64, saveLo, saveHi int) {
-	ck := Checkpoint{T: t, H: h, End: tEnd, U: s.clone(s.u), SaveLo: saveLo, SaveHi: saveHi}
+	// The checkpoint takes the stepper's buffers, which the caller refills
+	// (u from the step's end state, k1 from its last stage or afresh).
+	ck := Checkpoint{T: t, H: h, End: tEnd, U: s.u, SaveLo: saveLo, SaveHi: saveHi}
+	s.u = s.tp.Buffer(s.u.Rows, s.u.Cols)
 	if !s.k1Fresh {
-		ck.K1 = s.clone(s.k1)
+		ck.K1 = s.k1
+		s.k1 = s.tp.Buffer(s.k1.Rows, s.k1.Cols)
 	}
 	if s.capture {
 		ck.Products = new(ad.Products)
@@ -437,14 +441,6 @@ func (s *stepper) checkpoint(t, h, tEnd float64, saveLo, saveHi int) {
 		ck.Products.Append(&s.stepProds)
 	}
 	s.sol.Checkpoints = append(s.sol.Checkpoints, ck)
-}
-
-// clone copies d into a buffer of the tape's pool, which Solution.Release
-// gives back.
-func (s *stepper) clone(d *tensor.Dense) *tensor.Dense {
-	c := s.tp.Buffer(d.Rows, d.Cols)
-	c.CopyFrom(d)
-	return c
 }
 
 func (s *stepper) run(ctx context.Context) (*Solution, error) {
