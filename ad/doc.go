@@ -29,6 +29,23 @@
 // their error and stiffness regularizers, whose finite differences are too
 // inaccurate (about 1e-4) to test against.
 //
+// # Checkpointing support
+//
+// A solver that re-records a step in its reverse sweep can keep some values
+// of the first recording instead of computing them again: CaptureProducts
+// keeps the outputs of the matrix products (MatMul, Dense) in a Products,
+// CaptureCombinations also those of LinComb, RMSDiff and ErrorNorm, and
+// ReuseProducts makes a later recording of the same computation take them
+// in order (a recording that diverges panics). Buffer and Recycle lend pool
+// memory that outlives Reset, and GetTape/PutTape keep tapes with their
+// buffers between solves.
+//
+// LinComb's VJP does not scatter its cotangent into each input at once: it
+// records the terms, and an input gathers all of its terms in one
+// multi-source pass when its own cotangent is needed. A Runge-Kutta stage
+// derivative used by every later stage thus costs one pass, not one per
+// stage.
+//
 // Every op's gradient is tested against central finite differences (relative
 // error <= 1e-6) and its JVP against its VJP (<u, Jv> = <J^T u, v> to 1e-12).
 //

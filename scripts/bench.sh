@@ -12,6 +12,6 @@ run() { go test -tags "$TAGS" -run '^$' "$@" 2>&1 | grep -E '^Benchmark|^ok|FAIL
 run -bench 'DGEMM/[a-z]+/512x785x100$|MNISTDynamics' -count 3 ./tensor ./ad
 run -bench 'TanhKernel' -count 3 ./tensor
 run -bench 'SpiralGradient' -count 3 ./ode
-run -bench 'MNISTSolveForward|MNISTSolveGradient' -benchtime 2x -count 2 ./ode
+run -bench 'MNISTSolveForward|MNISTSolveGradient' -benchtime 8x -count 3 ./ode
 run -bench 'StepStatistics' -benchtime 30x -count 3 ./ode
 run -bench 'SOSRITrainingIteration' -count 2 ./tasks/spiralsde
