@@ -107,6 +107,18 @@ func (pt *productTimer) report(b *testing.B, solve time.Duration, nfe int) {
 func BenchmarkMNISTSolveForward(b *testing.B) {
 	p, _ := mnistSetup()
 	opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8}
+	benchWithProducts(b, func() int {
+		sol, err := Solve(context.Background(), p, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return sol.NFE
+	})
+}
+
+// benchWithProducts times iter (which returns its forward NFE) in a
+// benchmark loop, alternating with the productTimer, and reports both.
+func benchWithProducts(b *testing.B, iter func() int) {
 	pt := newProductTimer()
 	var solve time.Duration
 	nfe := 0
@@ -114,12 +126,8 @@ func BenchmarkMNISTSolveForward(b *testing.B) {
 	for b.Loop() {
 		pt.run(10)
 		t0 := time.Now()
-		sol, err := Solve(context.Background(), p, opts)
-		if err != nil {
-			b.Fatal(err)
-		}
+		nfe += iter()
 		solve += time.Since(t0)
-		nfe += sol.NFE
 	}
 	pt.report(b, solve, nfe)
 }
@@ -143,18 +151,8 @@ func benchMNISTGradient(b *testing.B, c Checkpointing) {
 	opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8, Adjoint: true, Checkpointing: c}
 	dz := []*tensor.Dense{tensor.New(512, 784)}
 	dz[0].Fill(1e-3)
-	pt := newProductTimer()
-	var solve time.Duration
-	nfe := 0
-	b.ReportAllocs()
-	for b.Loop() {
-		pt.run(10)
-		t0 := time.Now()
-		nfe += gradientIteration(b, p, opts, dz)
-		solve += time.Since(t0)
-	}
+	benchWithProducts(b, func() int { return gradientIteration(b, p, opts, dz) })
 	gradcheck.ZeroGrads(params)
-	pt.report(b, solve, nfe)
 }
 
 // gradientIteration runs a forward solve plus the discrete adjoint (loss
