@@ -188,16 +188,17 @@ func TestRejectsBadInputBeforeWork(t *testing.T) {
 		p Problem
 		o *Options
 	}{
-		"negative rtol":    {good, &Options{RTol: -1}},
-		"NaN atol":         {good, &Options{ATol: math.NaN()}},
-		"empty span":       {Problem{F: f, Z0: good.Z0, T0: 1, T1: 1}, nil},
-		"reversed span":    {Problem{F: f, Z0: good.Z0, T0: 1, T1: 0}, nil},
-		"unsorted saves":   {good, &Options{SaveAt: []float64{0.5, 0.2}}},
-		"save outside":     {good, &Options{SaveAt: []float64{0.5, 2}}},
-		"tstop at t0":      {good, &Options{TStops: []float64{0}}},
-		"empty state":      {Problem{F: f, Z0: tensor.New(0, 0), T0: 0, T1: 1}, nil},
-		"NaN state":        {Problem{F: f, Z0: tensor.FromSlice(1, 1, []float64{math.NaN()}), T0: 0, T1: 1}, nil},
-		"fixed step no dt": {good, &Options{Method: RK4()}},
+		"negative rtol":     {good, &Options{RTol: -1}},
+		"NaN atol":          {good, &Options{ATol: math.NaN()}},
+		"empty span":        {Problem{F: f, Z0: good.Z0, T0: 1, T1: 1}, nil},
+		"reversed span":     {Problem{F: f, Z0: good.Z0, T0: 1, T1: 0}, nil},
+		"unsorted saves":    {good, &Options{SaveAt: []float64{0.5, 0.2}}},
+		"save outside":      {good, &Options{SaveAt: []float64{0.5, 2}}},
+		"tstop at t0":       {good, &Options{TStops: []float64{0}}},
+		"empty state":       {Problem{F: f, Z0: tensor.New(0, 0), T0: 0, T1: 1}, nil},
+		"NaN state":         {Problem{F: f, Z0: tensor.FromSlice(1, 1, []float64{math.NaN()}), T0: 0, T1: 1}, nil},
+		"fixed step no dt":  {good, &Options{Method: RK4()}},
+		"bad checkpointing": {good, &Options{Adjoint: true, Checkpointing: Checkpointing(7)}},
 	}
 	for name, c := range cases {
 		_, err := Solve(context.Background(), c.p, c.o)
