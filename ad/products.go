@@ -98,24 +98,20 @@ func (tp *Tape) StopProducts() {
 	tp.prodMode, tp.prod, tp.prodPos = productsOff, nil, 0
 }
 
-// pushProduct records a product node with an r x c value. It reports
-// whether the value was taken from captured products (then the caller must
-// not compute it).
-func (tp *Tape) pushProduct(op opKind, a, b int32, r, c int) (Var, *tensor.Dense, bool) {
-	return tp.pushKept(op, a, b, r, c)
-}
-
 // pushCombination is pushProduct for the nodes CaptureCombinations keeps.
 func (tp *Tape) pushCombination(op opKind, a, b int32, r, c int) (Var, *tensor.Dense, bool) {
 	if tp.prodMode == productsOff || !tp.prod.combos {
 		out, d := tp.push(op, a, b, r, c)
 		return out, d, false
 	}
-	return tp.pushKept(op, a, b, r, c)
+	return tp.pushProduct(op, a, b, r, c)
 }
 
-// pushKept records a node whose value is captured or reused.
-func (tp *Tape) pushKept(op opKind, a, b int32, r, c int) (Var, *tensor.Dense, bool) {
+// pushProduct records a product node with an r x c value, captured or
+// reused when the tape is in one of those modes. It reports whether the
+// value was taken from captured products (then the caller must not compute
+// it).
+func (tp *Tape) pushProduct(op opKind, a, b int32, r, c int) (Var, *tensor.Dense, bool) {
 	switch tp.prodMode {
 	case productsReuse:
 		p := tp.prod

@@ -166,3 +166,21 @@ func TestCombinationsReuse(t *testing.T) {
 		t.Fatalf("output %v does not use the kept ErrorNorm (want %v)", out.Scalar(), v0+1)
 	}
 }
+
+// TestTapePool: GetTape hands back the tape PutTape returned, reset, and
+// DrainTapePool drops the pooled tapes.
+func TestTapePool(t *testing.T) {
+	DrainTapePool()
+	tp := GetTape()
+	tp.Const(tensor.New(2, 2))
+	PutTape(tp)
+	again := GetTape()
+	if again != tp || again.Len() != 0 {
+		t.Fatalf("GetTape gave %p with %d nodes, want the reset %p", again, again.Len(), tp)
+	}
+	PutTape(again)
+	DrainTapePool()
+	if fresh := GetTape(); fresh == tp {
+		t.Fatal("DrainTapePool kept the pooled tape")
+	}
+}

@@ -36,11 +36,11 @@ func (j *normJob) Run(lo, hi int) {
 		s, e := blk*normBlock, min((blk+1)*normBlock, len(j.x))
 		switch j.kind {
 		case normSumSq:
-			j.part[blk] = sumSq(j.x[s:e])
+			j.part[blk] = vec.SumSquares(j.x[s:e])
 		case normDiff:
-			j.part[blk] = sumSqDiff(j.x[s:e], j.a[s:e])
+			j.part[blk] = vec.SumSquaresDiff(j.x[s:e], j.a[s:e])
 		default:
-			j.part[blk] = sumSqScaled(j.x[s:e], j.a[s:e], j.b[s:e], j.atol, j.rtol)
+			j.part[blk] = vec.ErrorNormSum(j.x[s:e], j.a[s:e], j.b[s:e], j.atol, j.rtol)
 		}
 	}
 }
@@ -70,14 +70,6 @@ func blockSum(kind normKind, x, a, b []float64, atol, rtol float64) float64 {
 
 // SumSq returns sum(x^2).
 func SumSq(x []float64) float64 { return blockSum(normSumSq, x, nil, nil, 0, 0) }
-
-func sumSq(x []float64) float64 { return vec.SumSquares(x) }
-
-func sumSqDiff(a, b []float64) float64 { return vec.SumSquaresDiff(a, b) }
-
-func sumSqScaled(x, u0, u1 []float64, atol, rtol float64) float64 {
-	return vec.ErrorNormSum(x, u0, u1, atol, rtol)
-}
 
 // RMS returns sqrt(mean(x^2)) (0 for an empty x).
 func RMS(x []float64) float64 {

@@ -24,12 +24,9 @@ type job struct {
 // worker is a persistent goroutine that runs posted jobs. Between jobs it
 // spins for a short while before parking, because the solvers post a job
 // every few microseconds and waking a parked goroutine costs about as much
-// as a small kernel (alternating runs of BenchmarkMNISTSolveForward and
-// ...Gradient with parking workers and with spinning ones: spinning about
-// 5% faster, within the machine's noise on single runs). The spinning worker
-// yields its processor every few polls: without that, gonum's DGEMM, which
-// runs goroutines of its own, lost a processor to it (the pure-Go build's
-// BenchmarkMNISTDynamics took 75 instead of 59 ms).
+// as a small kernel. The spinning worker yields its processor every few
+// polls, so that goroutines of others (gonum's DGEMM runs its own) do not
+// lose a processor to it.
 type worker struct {
 	seq      atomic.Uint32 // incremented by the caller for each job
 	done     atomic.Uint32 // set to seq by the worker when the job is done
