@@ -36,7 +36,7 @@ import "math"
 // e = (nh - y0*dh) + (nl - y0*dl), which the FMAs give almost exactly, the
 // result is y0 + e*r rounded once. The correction removes the rounding of the
 // quotient and the errors of nh and dh, so the result is within about half
-// an ulp plus the small errors of qh + ql: 0.52 ulp measured. Finally the
+// an ulp plus the small errors of qh + ql: 0.51 ulp measured (TestTanhVecAgainstReference). Finally the
 // sign of x is copied onto it, which gives tanh(-0) = -0, tanh(±Inf) = ±1
 // (through the clamp) and NaN for NaN.
 //

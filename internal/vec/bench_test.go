@@ -93,34 +93,6 @@ func BenchmarkLinComb(b *testing.B) {
 	}
 }
 
-// BenchmarkAxpyMulti scatters one cotangent into 6 others, as in the
-// transpose of a Tsit5 stage; x is read once and each destination read and
-// written.
-func BenchmarkAxpyMulti(b *testing.B) {
-	const m = 6
-	xs := benchArrays(m + 1)
-	x, dst := xs[m], xs[:m]
-	c := randCoefs(rand.New(rand.NewPCG(2, 2)), m)
-	for i := range c {
-		c[i] *= 1e-9 // keep the destinations from growing over the run
-	}
-	for _, impl := range benchImpls {
-		f := func() { AxpyMulti(dst, c, x) }
-		if impl == "loop" {
-			f = func() {
-				for j, d := range dst {
-					cj := c[j]
-					d = d[:len(x)]
-					for i, v := range x {
-						d[i] = d[i] + cj*v
-					}
-				}
-			}
-		}
-		benchRun(b, impl, int64(8*(2*m+1)*benchN), f)
-	}
-}
-
 func BenchmarkTanhBackward(b *testing.B) {
 	xs := benchArrays(3)
 	d, g, y := xs[0], xs[1], xs[2]
@@ -135,26 +107,6 @@ func BenchmarkTanhBackward(b *testing.B) {
 			}
 		}
 		benchRun(b, impl, 3*8*benchN, f)
-	}
-}
-
-func BenchmarkTanhBackwardAdd(b *testing.B) {
-	xs := benchArrays(3)
-	d, g, y := xs[0], xs[1], xs[2]
-	for i := range g {
-		g[i] *= 1e-9
-	}
-	for _, impl := range benchImpls {
-		f := func() { TanhBackwardAdd(d, g, y) }
-		if impl == "loop" {
-			f = func() {
-				g, y := g[:len(d)], y[:len(d)]
-				for i := range d {
-					d[i] += g[i] * (1 - y[i]*y[i])
-				}
-			}
-		}
-		benchRun(b, impl, 4*8*benchN, f)
 	}
 }
 

@@ -4,10 +4,7 @@
 //   - LinComb: dst = [dst +] sum_j c[j]*src[j], a stage combination such as
 //     g = u + h*sum_j a_ij k_j, in one pass over memory for any number of
 //     sources;
-//   - AxpyMulti: dst[j] += c[j]*x for every j, its transpose, scattering one
-//     cotangent into several in one pass over x;
-//   - TanhBackward and TanhBackwardAdd: the cotangent g*(1-y²) of tanh given
-//     its output y;
+//   - TanhBackward: the cotangent g*(1-y²) of tanh given its output y;
 //   - SumSquares and SumSquaresDiff: sum x² and sum (a-b)², for norms;
 //   - ErrorNormSum: sum r² with r = x/(atol + rtol*max(|u0|, |u1|)), the
 //     error estimate of an embedded Runge-Kutta pair, and ErrorNormBackward,
@@ -45,8 +42,8 @@
 // rounded quotients x[i]/scale[i] (a true division, not a product with a
 // reciprocal). Every term goes through
 // at most 64 + ceil(len/1024) + 4 + 15 roundings, a relative error bound of
-// about 5e-14 at 401,408 elements; measured errors on random data, against
-// an exact big.Float sum, are below 1e-15.
+// about 5e-14 at 401,408 elements; the tests check the sums against an
+// exact big.Float sum to 1e-14.
 //
 // The max in the error scale is NaN when |u0[i]| or |u1[i]| is, so that a
 // NaN state gives a NaN error estimate and NaN cotangents. ErrorNormBackward
@@ -57,8 +54,7 @@
 // # Aliasing
 //
 // LinComb's dst may be the very same slice (same start and length) as any
-// of its sources, TanhBackward's dst the same as g or y, and an AxpyMulti
-// destination the same as x or as another destination, and a destination
+// of its sources, TanhBackward's dst the same as g or y, and a destination
 // of ErrorNormBackward or RMSDiffBackward the same as an input or as
 // another destination: each kernel reads
 // everything it needs at index i before it writes index i (see each function
@@ -69,18 +65,14 @@
 //
 // On amd64 CPUs with AVX2 and FMA (detected with golang.org/x/sys/cpu) the
 // kernels run in assembly with 256-bit vectors, 16 elements per iteration
-// and unaligned loads. LinComb and AxpyMulti loop over the sources or
-// destinations inside each block of 16 elements, loading each slice's base
-// pointer and broadcasting its coefficient: a version specialised for seven
-// sources, with pointers and coefficients held in registers, measured the
-// same (within noise) in L2 cache and in L3, where these kernels live. The
+// and unaligned loads. LinComb loops over the sources inside each block of
+// 16 elements, loading each slice's base pointer and broadcasting its
+// coefficient, so one kernel serves any number of sources. The
 // wider AVX-512 registers of the same CPUs would not help a loop that waits
 // on memory, and are not used. The remainder of fewer than 4 elements (16
 // for the sums) is done in Go.
 //
-// ErrorNormSum is mostly bound by memory too: in a trial with VMULPD in
-// place of its VDIVPD it took 0.29 instead of 0.35 ns per element. Its
-// max(|u0|, |u1|) compares the bit patterns as integers (VPCMPGTQ and a
+// ErrorNormSum's max(|u0|, |u1|) compares the bit patterns as integers (VPCMPGTQ and a
 // blend): with the sign bits cleared their order is that of the values and
 // every NaN lies above +Inf, so a NaN in either operand comes through,
 // which VMAXPD does not guarantee (it returns its second operand when either
@@ -89,7 +81,7 @@
 // destination not chosen gets -0 added, which leaves every value as it is.
 //
 // Elsewhere, on CPUs without AVX2 and FMA, and with the build tag purego,
-// the Go fallbacks run: LinComb and AxpyMulti work through blocks of 256
+// the Go fallbacks run: LinComb works through blocks of 256
 // elements staged in a stack buffer, up to four sources per pass. They use
 // math.FMA, which is a single instruction on arm64 and on amd64 CPUs with
 // FMA but is computed in software (slowly) on CPUs without it. The fallback
@@ -108,15 +100,14 @@
 // on arrays of 401,408 float64 (3.2 MB each; a 512x784 batch), medians of
 // 5 runs. GB/s counts each array read or written once per call; ns/elem is
 // per index i. "loop" is plain Go in the style of the loops these kernels
-// replace (no FMA; LinComb four sources per pass over dst, AxpyMulti one
-// pass per destination), "go" the fallback, "avx2" the assembly.
+// replace (no FMA; LinComb four sources per pass over dst), "go" the
+// fallback, "avx2" the assembly. (The table was measured when the package
+// also had AxpyMulti and TanhBackwardAdd, since removed as unused.)
 //
 //	kernel                     loop            go              avx2            avx2 vs loop
 //	LinComb, 4 sources         1.61 ns  25 GB/s   2.76 ns  15 GB/s   0.74 ns  54 GB/s   2.2x
 //	LinComb, 7 sources         3.04 ns  21 GB/s   4.42 ns  15 GB/s   1.52 ns  42 GB/s   2.0x
-//	AxpyMulti, 6 destinations  3.48 ns  30 GB/s   5.64 ns  18 GB/s   2.04 ns  51 GB/s   1.7x
 //	TanhBackward               0.80 ns  30 GB/s   0.90 ns  27 GB/s   0.30 ns  81 GB/s   2.7x
-//	TanhBackwardAdd            0.62 ns  52 GB/s   0.93 ns  34 GB/s   0.28 ns 116 GB/s   2.3x
 //	SumSquares                 0.34 ns  23 GB/s   0.74 ns  11 GB/s   0.09 ns  90 GB/s   3.8x
 //	SumSquaresDiff             0.87 ns  19 GB/s   1.04 ns  15 GB/s   0.18 ns  91 GB/s   4.9x
 //	ErrorNormSum               2.79 ns   9 GB/s   3.25 ns   7 GB/s   0.35 ns  69 GB/s   8.0x

@@ -5,8 +5,8 @@ import (
 	"math"
 )
 
-// blockLen is the number of elements the Go fallbacks of LinComb and
-// AxpyMulti stage in a stack buffer: small enough to stay in L1 cache, large
+// blockLen is the number of elements the Go fallback of LinComb stages in a
+// stack buffer: small enough to stay in L1 cache, large
 // enough that the per-source loop overhead is negligible.
 const blockLen = 256
 
@@ -124,64 +124,6 @@ func linCombScalar(dst []float64, acc bool, c []float64, src [][]float64, lo int
 	}
 }
 
-// AxpyMulti adds c[j]*x to dst[j] for every j: dst[j][i] =
-// math.FMA(c[j], x[i], dst[j][i]), in one pass over x. It is the transpose of
-// LinComb, used to scatter one cotangent into several.
-//
-// x[i] is read once, before any destination is written at i, and the
-// destinations are updated in order of j. So a destination may be the very
-// same slice as x (the other destinations still see the old x), and the same
-// destination may appear more than once (it receives every update, in
-// order). Partially overlapping slices give unspecified results.
-//
-// AxpyMulti panics if len(c) != len(dst) or a destination's length differs
-// from len(x).
-func AxpyMulti(dst [][]float64, c []float64, x []float64) {
-	if len(c) != len(dst) {
-		panic(fmt.Sprintf("vec: AxpyMulti: %d coefficients for %d destinations", len(c), len(dst)))
-	}
-	for j, d := range dst {
-		if len(d) != len(x) {
-			panic(fmt.Sprintf("vec: AxpyMulti: len(dst[%d]) = %d, len(x) = %d", j, len(d), len(x)))
-		}
-	}
-	if len(dst) == 0 {
-		return
-	}
-	if useAVX2 {
-		axpyMultiAVX2(dst, c, x)
-		axpyMultiScalar(dst, c, x, len(x)&^3)
-		return
-	}
-	for lo := 0; lo < len(x); lo += blockLen {
-		axpyMultiBlock(dst, c, x[lo:min(lo+blockLen, len(x))], lo)
-	}
-}
-
-// axpyMultiBlock runs AxpyMulti on the elements lo to lo+len(x) of the
-// destinations, with x copied to a stack buffer first.
-func axpyMultiBlock(dst [][]float64, c []float64, x []float64, lo int) {
-	var buf [blockLen]float64
-	b := buf[:len(x)]
-	copy(b, x)
-	for j, cj := range c {
-		d := dst[j][lo : lo+len(b)]
-		for i, v := range b {
-			d[i] = math.FMA(cj, v, d[i])
-		}
-	}
-}
-
-// axpyMultiScalar runs AxpyMulti on the elements from lo on, one at a time.
-func axpyMultiScalar(dst [][]float64, c []float64, x []float64, lo int) {
-	for i := lo; i < len(x); i++ {
-		v := x[i]
-		for j, cj := range c {
-			dst[j][i] = math.FMA(cj, v, dst[j][i])
-		}
-	}
-}
-
 // TanhBackward sets dst[i] = g[i] * math.FMA(-y[i], y[i], 1), that is
 // g*(1-y²) with 1-y² rounded once: the cotangent of the input of tanh, given
 // its output y and the output's cotangent g. The fused 1-y² stays accurate
@@ -193,30 +135,12 @@ func TanhBackward(dst, g, y []float64) {
 	checkTanh("TanhBackward", dst, g, y)
 	from := 0
 	if useAVX2 {
-		tanhBackAVX2(dst, g, y, false)
+		tanhBackAVX2(dst, g, y)
 		from = len(dst) &^ 3
 	}
 	g, y = g[:len(dst)], y[:len(dst)]
 	for i := from; i < len(dst); i++ {
 		dst[i] = g[i] * math.FMA(-y[i], y[i], 1)
-	}
-}
-
-// TanhBackwardAdd adds the cotangent of TanhBackward to dst:
-// dst[i] = math.FMA(g[i], math.FMA(-y[i], y[i], 1), dst[i]). dst may be the
-// same slice as g or y.
-//
-// TanhBackwardAdd panics if the three lengths differ.
-func TanhBackwardAdd(dst, g, y []float64) {
-	checkTanh("TanhBackwardAdd", dst, g, y)
-	from := 0
-	if useAVX2 {
-		tanhBackAVX2(dst, g, y, true)
-		from = len(dst) &^ 3
-	}
-	g, y = g[:len(dst)], y[:len(dst)]
-	for i := from; i < len(dst); i++ {
-		dst[i] = math.FMA(g[i], math.FMA(-y[i], y[i], 1), dst[i])
 	}
 }
 

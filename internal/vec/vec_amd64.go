@@ -17,17 +17,11 @@ var useAVX2 = hasAVX2
 //go:noescape
 func linCombAVX2(dst []float64, acc bool, c []float64, src [][]float64)
 
-// axpyMultiAVX2 computes AxpyMulti for the first len(x)&^3 elements;
-// len(dst) >= 1 and all lengths are checked by the caller.
-//
-//go:noescape
-func axpyMultiAVX2(dst [][]float64, c []float64, x []float64)
-
-// tanhBackAVX2 computes TanhBackward (TanhBackwardAdd if acc) for the first
+// tanhBackAVX2 computes TanhBackward for the first
 // len(dst)&^3 elements; the lengths are checked by the caller.
 //
 //go:noescape
-func tanhBackAVX2(dst, g, y []float64, acc bool)
+func tanhBackAVX2(dst, g, y []float64)
 
 // sumSqAVX2 stores into lanes the 16 lane sums of SumSquares over the first
 // len(x)&^15 elements.

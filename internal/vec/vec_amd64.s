@@ -111,95 +111,19 @@ lcdone:
 	VZEROUPPER
 	RET
 
-// func axpyMultiAVX2(dst [][]float64, c []float64, x []float64)
+// func tanhBackAVX2(dst, g, y []float64)
 //
-// Per block, x is loaded once into registers; then each destination in turn
-// is loaded, updated and stored.
-TEXT ·axpyMultiAVX2(SB), NOSPLIT, $0-72
-	MOVQ dst_base+0(FP), SI
-	MOVQ dst_len+8(FP), DX
-	MOVQ c_base+24(FP), R8
-	MOVQ x_base+48(FP), DI
-	MOVQ x_len+56(FP), CX
-	ANDQ $-4, CX
-	XORQ BX, BX
-
-ax16:
-	LEAQ    16(BX), R9
-	CMPQ    R9, CX
-	JGT     ax4
-	VMOVUPD (DI)(BX*8), Y0
-	VMOVUPD 32(DI)(BX*8), Y1
-	VMOVUPD 64(DI)(BX*8), Y2
-	VMOVUPD 96(DI)(BX*8), Y3
-	MOVQ    SI, R11
-	MOVQ    R8, R12
-	MOVQ    DX, R13
-
-ax16loop:
-	MOVQ         (R11), R10
-	VBROADCASTSD (R12), Y4
-	VMOVUPD      (R10)(BX*8), Y5
-	VMOVUPD      32(R10)(BX*8), Y6
-	VMOVUPD      64(R10)(BX*8), Y7
-	VMOVUPD      96(R10)(BX*8), Y8
-	VFMADD231PD  Y0, Y4, Y5
-	VFMADD231PD  Y1, Y4, Y6
-	VFMADD231PD  Y2, Y4, Y7
-	VFMADD231PD  Y3, Y4, Y8
-	VMOVUPD      Y5, (R10)(BX*8)
-	VMOVUPD      Y6, 32(R10)(BX*8)
-	VMOVUPD      Y7, 64(R10)(BX*8)
-	VMOVUPD      Y8, 96(R10)(BX*8)
-	ADDQ         $24, R11
-	ADDQ         $8, R12
-	DECQ         R13
-	JNZ          ax16loop
-	MOVQ         R9, BX
-	JMP          ax16
-
-ax4:
-	CMPQ    BX, CX
-	JGE     axdone
-	VMOVUPD (DI)(BX*8), Y0
-	MOVQ    SI, R11
-	MOVQ    R8, R12
-	MOVQ    DX, R13
-
-ax4loop:
-	MOVQ         (R11), R10
-	VBROADCASTSD (R12), Y4
-	VMOVUPD      (R10)(BX*8), Y5
-	VFMADD231PD  Y0, Y4, Y5
-	VMOVUPD      Y5, (R10)(BX*8)
-	ADDQ         $24, R11
-	ADDQ         $8, R12
-	DECQ         R13
-	JNZ          ax4loop
-	ADDQ         $4, BX
-	JMP          ax4
-
-axdone:
-	VZEROUPPER
-	RET
-
-// func tanhBackAVX2(dst, g, y []float64, acc bool)
-//
-// t = -(y*y)+1 with one rounding (VFNMADD), then dst = g*t or, with acc,
-// dst = g*t+dst with one rounding.
-TEXT ·tanhBackAVX2(SB), NOSPLIT, $0-73
+// t = -(y*y)+1 with one rounding (VFNMADD), then dst = g*t.
+TEXT ·tanhBackAVX2(SB), NOSPLIT, $0-72
 	MOVQ    dst_base+0(FP), DI
 	MOVQ    dst_len+8(FP), CX
 	MOVQ    g_base+24(FP), SI
 	MOVQ    y_base+48(FP), DX
-	MOVBQZX acc+72(FP), AX
 	ANDQ    $-4, CX
 	MOVQ    $0x3ff0000000000000, R8
 	MOVQ    R8, X15
 	VBROADCASTSD X15, Y15      // Y15 = 1.0
 	XORQ    BX, BX
-	TESTQ   AX, AX
-	JNZ     tba16
 
 tb16:
 	LEAQ         16(BX), R9
@@ -233,44 +157,6 @@ tb4:
 	VMOVUPD      Y0, (DI)(BX*8)
 	ADDQ         $4, BX
 	JMP          tb4
-
-tba16:
-	LEAQ         16(BX), R9
-	CMPQ         R9, CX
-	JGT          tba4
-	VMOVUPD      (DX)(BX*8), Y0
-	VMOVUPD      32(DX)(BX*8), Y1
-	VMOVUPD      64(DX)(BX*8), Y2
-	VMOVUPD      96(DX)(BX*8), Y3
-	VMOVUPD      (SI)(BX*8), Y4
-	VMOVUPD      32(SI)(BX*8), Y5
-	VMOVUPD      64(SI)(BX*8), Y6
-	VMOVUPD      96(SI)(BX*8), Y7
-	VFNMADD213PD Y15, Y0, Y0
-	VFNMADD213PD Y15, Y1, Y1
-	VFNMADD213PD Y15, Y2, Y2
-	VFNMADD213PD Y15, Y3, Y3
-	VFMADD213PD  (DI)(BX*8), Y4, Y0
-	VFMADD213PD  32(DI)(BX*8), Y5, Y1
-	VFMADD213PD  64(DI)(BX*8), Y6, Y2
-	VFMADD213PD  96(DI)(BX*8), Y7, Y3
-	VMOVUPD      Y0, (DI)(BX*8)
-	VMOVUPD      Y1, 32(DI)(BX*8)
-	VMOVUPD      Y2, 64(DI)(BX*8)
-	VMOVUPD      Y3, 96(DI)(BX*8)
-	MOVQ         R9, BX
-	JMP          tba16
-
-tba4:
-	CMPQ         BX, CX
-	JGE          tbdone
-	VMOVUPD      (DX)(BX*8), Y0
-	VMOVUPD      (SI)(BX*8), Y4
-	VFNMADD213PD Y15, Y0, Y0
-	VFMADD213PD  (DI)(BX*8), Y4, Y0
-	VMOVUPD      Y0, (DI)(BX*8)
-	ADDQ         $4, BX
-	JMP          tba4
 
 tbdone:
 	VZEROUPPER

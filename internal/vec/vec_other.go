@@ -10,7 +10,6 @@ const hasAVX2 = false
 var useAVX2 = hasAVX2
 
 func linCombAVX2(dst []float64, acc bool, c []float64, src [][]float64) { panic("vec: no assembly") }
-func axpyMultiAVX2(dst [][]float64, c []float64, x []float64)           { panic("vec: no assembly") }
-func tanhBackAVX2(dst, g, y []float64, acc bool)                        { panic("vec: no assembly") }
+func tanhBackAVX2(dst, g, y []float64)                                  { panic("vec: no assembly") }
 func sumSqAVX2(x []float64, lanes *[16]float64)                         { panic("vec: no assembly") }
 func sumSqDiffAVX2(a, b []float64, lanes *[16]float64)                  { panic("vec: no assembly") }

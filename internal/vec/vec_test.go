@@ -230,86 +230,6 @@ func TestLinCombAlias(t *testing.T) {
 	}
 }
 
-// refAxpyMulti is the documented order of AxpyMulti.
-func refAxpyMulti(d0 [][]float64, c, x []float64) [][]float64 {
-	out := cloneAll(d0)
-	for j := range out {
-		for i := range x {
-			out[j][i] = math.FMA(c[j], x[i], out[j][i])
-		}
-	}
-	return out
-}
-
-func TestAxpyMulti(t *testing.T) {
-	rng := rand.New(rand.NewPCG(5, 6))
-	for _, n := range testLens {
-		for _, m := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 10} {
-			if n > 5000 && m == 10 {
-				continue
-			}
-			off := (n + 3*m) % 4
-			d0 := make([][]float64, m)
-			for j := range d0 {
-				d0[j] = randSlice(rng, n, (off+j)%4)
-			}
-			c := randCoefs(rng, m)
-			x := randSlice(rng, n, off)
-			xCopy := append([]float64(nil), x...)
-			want := refAxpyMulti(d0, c, x)
-			for p := range 2 {
-				if p == 1 && !hasAVX2 {
-					continue
-				}
-				saved := useAVX2
-				useAVX2 = p == 1
-				d := cloneAll(d0)
-				AxpyMulti(d, c, x)
-				useAVX2 = saved
-				for j := range d {
-					if i := equalBits(d[j], want[j]); i >= 0 {
-						t.Fatalf("n=%d m=%d path %d: dst[%d][%d] = %v, want %v", n, m, p, j, i, d[j][i], want[j][i])
-					}
-				}
-			}
-			if equalBits(x, xCopy) >= 0 {
-				t.Fatalf("n=%d m=%d: x was modified", n, m)
-			}
-		}
-	}
-}
-
-func TestAxpyMultiAlias(t *testing.T) {
-	rng := rand.New(rand.NewPCG(7, 8))
-	for _, n := range []int{1, 5, 16, 21, 300, 1000} {
-		paths(t, func(t *testing.T) {
-			// dst[1] is x itself: the other destinations see the old x.
-			a, x := randSlice(rng, n, 0), randSlice(rng, n, 1)
-			b := randSlice(rng, n, 2)
-			c := []float64{0.5, -1.25, 3}
-			x0 := append([]float64(nil), x...)
-			want := refAxpyMulti([][]float64{a, x, b}, c, x0)
-			AxpyMulti([][]float64{a, x, b}, c, x)
-			for j, got := range [][]float64{a, x, b} {
-				if i := equalBits(got, want[j]); i >= 0 {
-					t.Fatalf("n=%d: dst = x: dst[%d][%d] = %v, want %v", n, j, i, got[i], want[j][i])
-				}
-			}
-			// The same destination twice gets both updates in order.
-			d := randSlice(rng, n, 3)
-			w := append([]float64(nil), d...)
-			for i := range w {
-				w[i] = math.FMA(c[0], x[i], w[i])
-				w[i] = math.FMA(c[1], x[i], w[i])
-			}
-			AxpyMulti([][]float64{d, d}, c[:2], x)
-			if i := equalBits(d, w); i >= 0 {
-				t.Fatalf("n=%d: repeated dst: element %d = %v, want %v", n, i, d[i], w[i])
-			}
-		})
-	}
-}
-
 func TestTanhBackward(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	for _, n := range testLens {
@@ -319,10 +239,9 @@ func TestTanhBackward(t *testing.T) {
 			y[i] = math.Tanh(y[i])
 		}
 		d0 := randSlice(rng, n, (n+2)%4)
-		want, wantAdd := make([]float64, n), make([]float64, n)
+		want := make([]float64, n)
 		for i := range want {
 			want[i] = g[i] * math.FMA(-y[i], y[i], 1)
-			wantAdd[i] = math.FMA(g[i], math.FMA(-y[i], y[i], 1), d0[i])
 		}
 		for p := range 2 {
 			if p == 1 && !hasAVX2 {
@@ -334,11 +253,6 @@ func TestTanhBackward(t *testing.T) {
 			TanhBackward(d, g, y)
 			if i := equalBits(d, want); i >= 0 {
 				t.Fatalf("n=%d path %d: TanhBackward[%d] = %v, want %v", n, p, i, d[i], want[i])
-			}
-			d = append(d[:0], d0...)
-			TanhBackwardAdd(d, g, y)
-			if i := equalBits(d, wantAdd); i >= 0 {
-				t.Fatalf("n=%d path %d: TanhBackwardAdd[%d] = %v, want %v", n, p, i, d[i], wantAdd[i])
 			}
 			// In place over g and over y.
 			gg := append([]float64(nil), g...)
@@ -515,9 +429,9 @@ func TestSpecialValues(t *testing.T) {
 					t.Fatalf("n=%d: 0*Inf in LinComb gave %v, want NaN", n, d[pos])
 				}
 				y := make([]float64, n)
-				AxpyMulti([][]float64{y}, []float64{2}, x)
+				LinComb(y, true, []float64{2}, [][]float64{x})
 				if !math.IsInf(y[pos], -1) {
-					t.Fatalf("n=%d: AxpyMulti of -Inf gave %v", n, y[pos])
+					t.Fatalf("n=%d: LinComb adding -Inf gave %v", n, y[pos])
 				}
 			})
 		}
@@ -532,10 +446,7 @@ func TestPanics(t *testing.T) {
 	}{
 		{"LinCombCoefs", "2 coefficients for 1 sources", func() { LinComb(a, false, []float64{1, 2}, [][]float64{a}) }},
 		{"LinCombLen", "len(src[1]) = 6, len(dst) = 5", func() { LinComb(a, true, []float64{1, 2}, [][]float64{a, b}) }},
-		{"AxpyCoefs", "1 coefficients for 2 destinations", func() { AxpyMulti([][]float64{a, a}, []float64{1}, a) }},
-		{"AxpyLen", "len(dst[0]) = 6, len(x) = 5", func() { AxpyMulti([][]float64{b}, []float64{1}, a) }},
 		{"TanhBackward", "len(dst) = 5, len(g) = 6, len(y) = 5", func() { TanhBackward(a, b, a) }},
-		{"TanhBackwardAdd", "len(dst) = 5, len(g) = 5, len(y) = 6", func() { TanhBackwardAdd(a, a, b) }},
 		{"SumSquaresDiff", "len(a) = 6, len(b) = 5", func() { SumSquaresDiff(b, a) }},
 	}
 	for _, c := range cases {
@@ -561,9 +472,7 @@ func TestNoAllocs(t *testing.T) {
 		allocs := testing.AllocsPerRun(20, func() {
 			LinComb(d, false, c, src)
 			LinComb(d, true, c, src)
-			AxpyMulti(src[1:], c[:2], d)
 			TanhBackward(d, src[0], src[1])
-			TanhBackwardAdd(d, src[0], src[1])
 			_ = SumSquares(d)
 			_ = SumSquaresDiff(d, src[2])
 		})
