@@ -87,7 +87,7 @@ func AddRow(x, r Var) Var {
 		panic(fmt.Sprintf("ad: AddRow: row %s does not broadcast over %s", vr.Shape(), vx.Shape()))
 	}
 	out, d := tp.push(opAddRow, x.id, r.id, vx.Rows, vx.Cols)
-	tensor.AddRowAct(d.Data, vx.Data, vr.Data, vx.Cols, false)
+	tensor.AddRow(d.Data, vx.Data, vr.Data, vx.Cols)
 	return out
 }
 

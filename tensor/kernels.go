@@ -216,21 +216,20 @@ func (k *lcJob) Run(lo, hi int) {
 
 var lcPool = sync.Pool{New: func() any { return new(lcJob) }}
 
-// AddRowAct sets dst = act(src + row) where row (length cols) is added to
-// every row of src (bias broadcast); act is tanh when tanh is set, else the
-// identity. dst may alias src.
-func AddRowAct(dst, src, row []float64, cols int, tanh bool) {
-	checkLen("AddRowAct", dst, src)
+// AddRow sets dst = src + row where row (length cols) is added to every row
+// of src (bias broadcast). dst may alias src.
+func AddRow(dst, src, row []float64, cols int) {
+	checkLen("AddRow", dst, src)
 	if cols <= 0 || len(row) != cols || len(dst)%cols != 0 {
-		panic(fmt.Sprintf("tensor: AddRowAct: row of length %d does not broadcast over %d values with %d columns", len(row), len(dst), cols))
+		panic(fmt.Sprintf("tensor: AddRow: row of length %d does not broadcast over %d values with %d columns", len(row), len(dst), cols))
 	}
 	rows := len(dst) / cols
 	if len(dst) < par.MinParallel {
-		addRowAct(dst, src, row, cols, tanh, 0, rows)
+		addRow(dst, src, row, cols, 0, rows)
 		return
 	}
 	k := arPool.Get().(*arJob)
-	*k = arJob{dst: dst, src: src, row: row, cols: cols, tanh: tanh}
+	*k = arJob{dst: dst, src: src, row: row, cols: cols}
 	par.ForGrain(rows, max(1, par.MinParallel/cols), k)
 	*k = arJob{}
 	arPool.Put(k)
@@ -239,21 +238,17 @@ func AddRowAct(dst, src, row []float64, cols int, tanh bool) {
 type arJob struct {
 	dst, src, row []float64
 	cols          int
-	tanh          bool
 }
 
-func (k *arJob) Run(lo, hi int) { addRowAct(k.dst, k.src, k.row, k.cols, k.tanh, lo, hi) }
+func (k *arJob) Run(lo, hi int) { addRow(k.dst, k.src, k.row, k.cols, lo, hi) }
 
 var arPool = sync.Pool{New: func() any { return new(arJob) }}
 
-func addRowAct(dst, src, row []float64, c int, tanh bool, lo, hi int) {
+func addRow(dst, src, row []float64, c int, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		d, s := dst[r*c:(r+1)*c], src[r*c:(r+1)*c]
 		for j := range d {
 			d[j] = s[j] + row[j]
-		}
-		if tanh {
-			fastmath.TanhSlice(d, d)
 		}
 	}
 }
