@@ -420,8 +420,13 @@ func RowSums(x Var) Var {
 // RMS returns the 1x1 root mean square sqrt(sum(x^2)/len(x)), the norm the
 // solvers use for error and stiffness estimates. Its gradient at 0 is 0.
 func RMS(x Var) Var {
-	out, d, vx := reduce(opRMS, x, 1, 1)
-	d.Data[0] = tensor.RMS(vx.Data)
+	tp := x.tp
+	tp.check(x)
+	vx := tp.val(x)
+	out, d, reused := tp.pushCombination(opRMS, x.id, -1, 1, 1)
+	if !reused {
+		d.Data[0] = tensor.RMS(vx.Data)
+	}
 	return out
 }
 

@@ -76,7 +76,7 @@ func (tp *Tape) CaptureProducts(p *Products) {
 }
 
 // CaptureCombinations is CaptureProducts that also keeps the values of the
-// linear combinations and norms (LinComb, RMSDiff, ErrorNorm): the whole
+// linear combinations and norms (LinComb, RMS, RMSDiff, ErrorNorm): the whole
 // arithmetic of a Runge-Kutta step outside the dynamics' elementwise ops.
 func (tp *Tape) CaptureCombinations(p *Products) {
 	tp.CaptureProducts(p)

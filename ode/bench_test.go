@@ -36,6 +36,19 @@ func BenchmarkSpiralGradient(b *testing.B) {
 
 func mnistSetup() (Problem, []*ad.Param) {
 	f, params := mnistModel(1999, 784, 100)
+	return mnistProblem(f, params), params
+}
+
+// mnistInputSetup is mnistSetup (the same weights and initial state) with
+// the dynamics written for Problem.Input.
+func mnistInputSetup() (Problem, []*ad.Param) {
+	f, input, params := mnistInputModel(1999, 784, 100)
+	p := mnistProblem(f, params)
+	p.Input = input
+	return p, params
+}
+
+func mnistProblem(f Func, params []*ad.Param) Problem {
 	rng := rand.New(rand.NewPCG(1, 1))
 	z0 := tensor.New(512, 784)
 	for i := range z0.Data {
@@ -45,7 +58,7 @@ func mnistSetup() (Problem, []*ad.Param) {
 	for _, p := range params {
 		tensor.Scale(p.Value.Data, 0.1/0.3, p.Value.Data)
 	}
-	return Problem{F: f, Z0: z0, T0: 0, T1: 1}, params
+	return Problem{F: f, Z0: z0, T0: 0, T1: 1}
 }
 
 // productTimer times the two matrix products of one MNIST-dynamics
@@ -106,6 +119,18 @@ func (pt *productTimer) report(b *testing.B, solve time.Duration, nfe int) {
 // productTimer for the metrics beside ms/NFE.
 func BenchmarkMNISTSolveForward(b *testing.B) {
 	p, _ := mnistSetup()
+	benchMNISTForward(b, p)
+}
+
+// BenchmarkMNISTSolveForwardInput is BenchmarkMNISTSolveForward with the
+// dynamics written for Problem.Input (stage inputs formed as products with
+// the first layer's weights).
+func BenchmarkMNISTSolveForwardInput(b *testing.B) {
+	p, _ := mnistInputSetup()
+	benchMNISTForward(b, p)
+}
+
+func benchMNISTForward(b *testing.B, p Problem) {
 	opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8}
 	benchWithProducts(b, func() int {
 		sol, err := Solve(context.Background(), p, opts)
@@ -137,6 +162,13 @@ func benchWithProducts(b *testing.B, iter func() int) {
 // (KeepProducts); ms/NFE divides by the forward NFE.
 func BenchmarkMNISTSolveGradient(b *testing.B) { benchMNISTGradient(b, KeepProducts) }
 
+// BenchmarkMNISTSolveGradientInput is BenchmarkMNISTSolveGradient with the
+// dynamics written for Problem.Input.
+func BenchmarkMNISTSolveGradientInput(b *testing.B) {
+	p, params := mnistInputSetup()
+	benchMNISTGradientOf(b, p, params, KeepProducts)
+}
+
 // BenchmarkMNISTSolveGradientKeepStates is BenchmarkMNISTSolveGradient with
 // the memory-lean checkpointing that re-evaluates the products.
 func BenchmarkMNISTSolveGradientKeepStates(b *testing.B) { benchMNISTGradient(b, KeepStates) }
@@ -148,6 +180,10 @@ func BenchmarkMNISTSolveGradientKeepStages(b *testing.B) { benchMNISTGradient(b,
 
 func benchMNISTGradient(b *testing.B, c Checkpointing) {
 	p, params := mnistSetup()
+	benchMNISTGradientOf(b, p, params, c)
+}
+
+func benchMNISTGradientOf(b *testing.B, p Problem, params []*ad.Param, c Checkpointing) {
 	opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8, Adjoint: true, Checkpointing: c}
 	dz := []*tensor.Dense{tensor.New(512, 784)}
 	dz[0].Fill(1e-3)
@@ -202,7 +238,7 @@ func BenchmarkStepStatistics(b *testing.B) {
 		t0 := time.Now()
 		s.tp.Reset()
 		u := s.tp.Const(p.Z0)
-		s.record(0, 0.01, u, ad.Var{}, &sv, true, stats)
+		s.record(0, 0.01, u, ad.Var{}, ad.Var{}, &sv, true, stats)
 		st := StepStat{ErrorEstimate: sv.e.Scalar()}
 		if stats {
 			st.StiffnessEstimate = sv.s.Scalar()
@@ -228,4 +264,79 @@ func BenchmarkStepStatistics(b *testing.B) {
 	b.ReportMetric(float64(plain.Microseconds())/1e3/float64(b.N), "ms/error-only")
 	b.ReportMetric(float64(white.Microseconds())/1e3/float64(b.N), "ms/whitebox")
 	b.ReportMetric(100*(white.Seconds()/plain.Seconds()-1), "overhead-%")
+}
+
+// benchAlternate times two variants of an MNIST iteration (each returning
+// its forward NFE) alternately in one loop, so that both see the same
+// machine speed, and reports the time per forward NFE of each and their
+// ratio (second/first).
+func benchAlternate(b *testing.B, nameA, nameB string, a, c func() int) {
+	var ta, tc time.Duration
+	na, nc := 0, 0
+	for i := 0; b.Loop(); i++ {
+		// Alternate which variant goes first.
+		first, second := a, c
+		tf, ts, nf, ns := &ta, &tc, &na, &nc
+		if i%2 == 1 {
+			first, second, tf, ts, nf, ns = c, a, &tc, &ta, &nc, &na
+		}
+		t0 := time.Now()
+		*nf += first()
+		*tf += time.Since(t0)
+		t0 = time.Now()
+		*ns += second()
+		*ts += time.Since(t0)
+	}
+	pa := ta.Seconds() * 1e3 / float64(na)
+	pc := tc.Seconds() * 1e3 / float64(nc)
+	b.ReportMetric(pa, "ms/NFE-"+nameA)
+	b.ReportMetric(pc, "ms/NFE-"+nameB)
+	b.ReportMetric(pc/pa, nameB+"/"+nameA)
+}
+
+// BenchmarkMNISTInputForward alternates forward solves of the MNIST neural
+// ODE written for the state (as in BenchmarkMNISTSolveForward) and for
+// Problem.Input; input/state is the ratio of their times per NFE.
+func BenchmarkMNISTInputForward(b *testing.B) {
+	ps, _ := mnistSetup()
+	pi, _ := mnistInputSetup()
+	opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8}
+	solve := func(p Problem) func() int {
+		return func() int {
+			sol, err := Solve(context.Background(), p, opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return sol.NFE
+		}
+	}
+	benchAlternate(b, "state", "input", solve(ps), solve(pi))
+}
+
+// BenchmarkMNISTInputGradient is BenchmarkMNISTInputForward for the forward
+// solve plus discrete adjoint (KeepProducts, both regularizers).
+func BenchmarkMNISTInputGradient(b *testing.B) {
+	ps, params := mnistSetup()
+	pi, _ := mnistInputSetup()
+	opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8, Adjoint: true}
+	dz := []*tensor.Dense{tensor.New(512, 784)}
+	dz[0].Fill(1e-3)
+	benchAlternate(b, "state", "input",
+		func() int { return gradientIteration(b, ps, opts, dz) },
+		func() int { return gradientIteration(b, pi, opts, dz) })
+	gradcheck.ZeroGrads(params)
+}
+
+// BenchmarkMNISTInputKeepStages alternates the Problem.Input gradient
+// iteration with KeepProducts and with KeepStages.
+func BenchmarkMNISTInputKeepStages(b *testing.B) {
+	p, params := mnistInputSetup()
+	dz := []*tensor.Dense{tensor.New(512, 784)}
+	dz[0].Fill(1e-3)
+	it := func(c Checkpointing) func() int {
+		opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8, Adjoint: true, Checkpointing: c}
+		return func() int { return gradientIteration(b, p, opts, dz) }
+	}
+	benchAlternate(b, "products", "stages", it(KeepProducts), it(KeepStages))
+	gradcheck.ZeroGrads(params)
 }

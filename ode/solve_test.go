@@ -199,6 +199,9 @@ func TestRejectsBadInputBeforeWork(t *testing.T) {
 		"NaN state":         {Problem{F: f, Z0: tensor.FromSlice(1, 1, []float64{math.NaN()}), T0: 0, T1: 1}, nil},
 		"fixed step no dt":  {good, &Options{Method: RK4()}},
 		"bad checkpointing": {good, &Options{Adjoint: true, Checkpointing: Checkpointing(7)}},
+		"input shape": {Problem{F: f, Z0: good.Z0, T0: 0, T1: 1, Input: func(tp *ad.Tape) ad.Var {
+			return tp.Const(tensor.New(2, 1))
+		}}, nil},
 	}
 	for name, c := range cases {
 		_, err := Solve(context.Background(), c.p, c.o)
@@ -315,13 +318,6 @@ func mnistModel(seed uint64, in, hid int) (Func, []*ad.Param) {
 			p.Value.Data[i] = 0.3 * (2*rng.Float64() - 1)
 		}
 	}
-	timeDense := func(x ad.Var, t float64, w, b *ad.Param, act int) ad.Var {
-		tp := x.Tape()
-		n := x.Cols()
-		wv := tp.Param(w)
-		bt := ad.Add(tp.Param(b), ad.Scale(ad.SliceRows(wv, n, n+1), t))
-		return ad.Dense(x, ad.SliceRows(wv, 0, n), bt, act)
-	}
 	f := func(t float64, z ad.Var) ad.Var {
 		h := timeDense(z, t, w1, b1, ad.ActTanh)
 		return timeDense(h, t, w2, b2, ad.ActTanh)
@@ -329,9 +325,37 @@ func mnistModel(seed uint64, in, hid int) (Func, []*ad.Param) {
 	return f, []*ad.Param{w1, b1, w2, b2}
 }
 
+// timeDense is Dense(n+1, m, act) of [x, t]: w's last row multiplies t.
+func timeDense(x ad.Var, t float64, w, b *ad.Param, act int) ad.Var {
+	tp := x.Tape()
+	n := x.Cols()
+	wv := tp.Param(w)
+	return ad.Dense(x, ad.SliceRows(wv, 0, n), timeBias(wv, n, b, t), act)
+}
+
+// timeBias is the bias b + t*w[n] of a dense layer of [x, t].
+func timeBias(wv ad.Var, n int, b *ad.Param, t float64) ad.Var {
+	return ad.Add(wv.Tape().Param(b), ad.Scale(ad.SliceRows(wv, n, n+1), t))
+}
+
+// mnistInputModel is mnistModel (the same parameters) written for
+// Problem.Input: the state rows of w1 are the input matrix, and the
+// dynamics take the product of the state with them.
+func mnistInputModel(seed uint64, in, hid int) (Func, func(*ad.Tape) ad.Var, []*ad.Param) {
+	_, params := mnistModel(seed, in, hid)
+	w1, b1, w2, b2 := params[0], params[1], params[2], params[3]
+	input := func(tp *ad.Tape) ad.Var { return ad.SliceRows(tp.Param(w1), 0, in) }
+	f := func(t float64, a ad.Var) ad.Var {
+		h := ad.Tanh(ad.AddRow(a, timeBias(a.Tape().Param(w1), in, b1, t)))
+		return timeDense(h, t, w2, b2, ad.ActTanh)
+	}
+	return f, input, params
+}
+
 type gradCase struct {
 	name   string
 	f      Func
+	input  func(*ad.Tape) ad.Var
 	params []*ad.Param
 	z0     *tensor.Dense
 	t1     float64
@@ -343,6 +367,7 @@ func gradCases() []gradCase {
 	lin := linearParam()
 	sf, sp := spiralModel(1999)
 	mf, mp := mnistModel(7, 12, 6)
+	mif, mii, mip := mnistInputModel(7, 12, 6)
 	rng := rand.New(rand.NewPCG(5, 5))
 	mz := tensor.New(3, 12)
 	for i := range mz.Data {
@@ -356,10 +381,11 @@ func gradCases() []gradCase {
 		return s
 	}
 	return []gradCase{
-		{"linear", func(t float64, z ad.Var) ad.Var { return ad.MatMul(z, z.Tape().Param(lin)) }, []*ad.Param{lin},
+		{"linear", func(t float64, z ad.Var) ad.Var { return ad.MatMul(z, z.Tape().Param(lin)) }, nil, []*ad.Param{lin},
 			tensor.FromSlice(2, 2, []float64{2, 0, 0.5, -1}), 1.5, saves(7, 1.5), 1e-6},
-		{"spiral", sf, sp, tensor.FromSlice(1, 2, []float64{2, 0}), 1.5, saves(30, 1.5), 1e-6},
-		{"mnist-small", mf, mp, mz, 1, nil, 1e-6},
+		{"spiral", sf, nil, sp, tensor.FromSlice(1, 2, []float64{2, 0}), 1.5, saves(30, 1.5), 1e-6},
+		{"mnist-small", mf, nil, mp, mz, 1, nil, 1e-6},
+		{"mnist-small-input", mif, mii, mip, mz, 1, saves(4, 1), 1e-6},
 	}
 }
 
@@ -371,7 +397,7 @@ func TestAdjointMatchesFiniteDifferences(t *testing.T) {
 	for _, c := range gradCases() {
 		t.Run(c.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(42, 1))
-			p := Problem{F: c.f, Z0: c.z0, T0: 0, T1: c.t1}
+			p := Problem{F: c.f, Input: c.input, Z0: c.z0, T0: 0, T1: c.t1}
 			sol, err := Solve(context.Background(), p, &Options{RTol: 1e-6, ATol: 1e-6, SaveAt: c.saves, Adjoint: true})
 			if err != nil {
 				t.Fatal(err)
@@ -423,7 +449,7 @@ func TestRegularizerGradientsMatchForwardMode(t *testing.T) {
 		for _, agg := range []Aggregation{Sum, Mean, Max} {
 			t.Run(c.name+"/"+agg.String(), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(43, uint64(agg)))
-				p := Problem{F: c.f, Z0: c.z0, T0: 0, T1: c.t1}
+				p := Problem{F: c.f, Input: c.input, Z0: c.z0, T0: 0, T1: c.t1}
 				sol, err := Solve(context.Background(), p, &Options{RTol: 1e-6, ATol: 1e-6, SaveAt: c.saves, Adjoint: true})
 				if err != nil {
 					t.Fatal(err)
@@ -546,7 +572,7 @@ func TestStepAllocatesNothing(t *testing.T) {
 	step := func() {
 		s.tp.Reset()
 		u := s.tp.Leaf(p.Z0, true)
-		s.record(0, 0.01, u, ad.Var{}, &sv, true, true)
+		s.record(0, 0.01, u, ad.Var{}, ad.Var{}, &sv, true, true)
 		s.tp.SeedScalar(s.dense(u, 0.01, 0.5, &sv), 1)
 		s.tp.SeedScalar(sv.e, 1)
 		s.tp.SeedScalar(sv.s, 1)
@@ -575,7 +601,7 @@ func TestCheckpointingPolicies(t *testing.T) {
 		for _, m := range methods {
 			t.Run(c.name+"/"+m.tab.Name, func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(44, 2))
-				p := Problem{F: c.f, Z0: c.z0, T0: 0, T1: c.t1}
+				p := Problem{F: c.f, Input: c.input, Z0: c.z0, T0: 0, T1: c.t1}
 				dt := m.dt
 				if dt == 0 {
 					dt = c.t1 // a first step over the whole span, to be rejected
@@ -653,7 +679,20 @@ func TestCheckpointingPolicies(t *testing.T) {
 
 				// What KeepProducts and KeepStages kept (checked on fresh
 				// solves: Backward consumed solP's).
-				perEval := map[string]int{"linear": 1, "spiral": 2, "mnist-small": 2}[c.name]
+				perEval := map[string]int{"linear": 1, "spiral": 2, "mnist-small": 2, "mnist-small-input": 1}[c.name]
+				// With Problem.Input: the products k_j*W of the stages
+				// that later stages use.
+				stageProducts := 0
+				if c.input != nil {
+					for j := range m.tab.Stages {
+						for i := j + 1; i < m.tab.Stages; i++ {
+							if m.tab.A[i][j] != 0 {
+								stageProducts++
+								break
+							}
+						}
+					}
+				}
 				for _, pol := range []Checkpointing{KeepProducts, KeepStages} {
 					sol, _ := Solve(context.Background(), p, &Options{Method: m.tab, Dt: dt, SaveAt: c.saves, Adjoint: true, Checkpointing: pol})
 					for j, ck := range sol.Checkpoints {
@@ -666,20 +705,30 @@ func TestCheckpointingPolicies(t *testing.T) {
 						} else if ck.K1 != nil {
 							t.Fatalf("step %d kept a K1 it evaluated itself", j)
 						}
-						want := evals * perEval
+						want := evals*perEval + stageProducts
+						if c.input != nil && evals == m.tab.Stages {
+							want++ // u*W, which an FSAL step takes over
+							if ck.UW != nil {
+								t.Fatalf("step %d kept a UW it computed itself", j)
+							}
+						} else if c.input != nil && ck.UW == nil {
+							t.Fatalf("step %d of an FSAL method kept no UW", j)
+						}
 						if pol == KeepStages {
-							// Stage states, u1 when not FSAL, and with an
-							// error estimate its combination, norm and the
-							// stiffness estimate's two norms.
+							// Stage states (or their products with W), u1
+							// when not FSAL or not formed as a stage, and
+							// with an error estimate its combination, norm
+							// and the stiffness estimate's norms (with W:
+							// a combination and two norms).
 							want += m.tab.Stages - 1
-							if !m.tab.FSAL {
+							if !m.tab.FSAL || c.input != nil {
 								want++
 							}
 							if m.tab.HasErrorEstimate() {
 								want += 2
 							}
 							if m.tab.HasStiffnessEstimate() && sol.Steps[0].StiffnessEstimate != 0 {
-								want += 2
+								want += 2 + btoi(c.input != nil)
 							}
 						}
 						if got := ck.Products.Len(); got != want {
@@ -743,4 +792,65 @@ func TestReleaseRecyclesCheckpoints(t *testing.T) {
 		t.Errorf("Replay after Release: %v", err)
 	}
 	gradcheck.ZeroGrads(params)
+}
+
+// TestInputMatchesStateForm: the same MNIST-shaped dynamics solved with
+// Problem.Input (stage inputs formed as products with W) and on the state
+// take the same steps, with the same NFE, and agree to rounding in the
+// saved states and in every step's error and stiffness estimates.
+func TestInputMatchesStateForm(t *testing.T) {
+	fs, _ := mnistModel(11, 40, 7)
+	fi, in, _ := mnistInputModel(11, 40, 7)
+	rng := rand.New(rand.NewPCG(9, 9))
+	z0 := tensor.New(5, 40)
+	for i := range z0.Data {
+		z0.Data[i] = rng.Float64()
+	}
+	for _, m := range []struct {
+		tab *Tableau
+		dt  float64
+	}{{Tsit5(), 0}, {DP5(), 0}, {BS3(), 0}, {RK4(), 0.1}} {
+		t.Run(m.tab.Name, func(t *testing.T) {
+			o := &Options{Method: m.tab, Dt: m.dt, RTol: 1e-8, ATol: 1e-8, SaveAt: []float64{0, 0.3, 1, 2}}
+			ss, err := Solve(context.Background(), Problem{F: fs, Z0: z0, T0: 0, T1: 2}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			si, err := Solve(context.Background(), Problem{F: fi, Input: in, Z0: z0, T0: 0, T1: 2}, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ss.NFE != si.NFE || ss.Accepted != si.Accepted || ss.Rejected != si.Rejected {
+				t.Fatalf("input form: NFE %d, %d+%d steps; state form: NFE %d, %d+%d steps",
+					si.NFE, si.Accepted, si.Rejected, ss.NFE, ss.Accepted, ss.Rejected)
+			}
+			for i := range ss.Z {
+				if d := tensor.RMSDiff(ss.Z[i].Data, si.Z[i].Data) / tensor.RMS(ss.Z[i].Data); d > 1e-11 {
+					t.Errorf("save %d: relative difference %.2g", i, d)
+				}
+			}
+			// The first step is tiny (Hairer's initial step): its error
+			// estimate measures a utilde of about ten ulps of the state, so
+			// rounding differences of the two forms show in its leading
+			// digits and, through the controller, in the later step sizes.
+			var dh, de, ds float64
+			for j := range ss.Steps {
+				a, b := ss.Steps[j], si.Steps[j]
+				dh = max(dh, math.Abs(a.H-b.H)/a.H)
+				if a.ErrorEstimate != 0 {
+					de = max(de, math.Abs(a.ErrorEstimate-b.ErrorEstimate)/a.ErrorEstimate)
+				}
+				if a.StiffnessEstimate != 0 {
+					ds = max(ds, math.Abs(a.StiffnessEstimate-b.StiffnessEstimate)/a.StiffnessEstimate)
+				}
+			}
+			t.Logf("largest relative differences: step size %.2g, error estimate %.2g, stiffness estimate %.2g", dh, de, ds)
+			if dh > 1e-4 || de > 1e-3 || ds > 1e-4 {
+				t.Errorf("the two forms' steps differ more than rounding explains")
+			}
+			if m.tab.HasStiffnessEstimate() && ss.Steps[0].StiffnessEstimate == 0 {
+				t.Fatal("no stiffness estimate to compare")
+			}
+		})
+	}
 }

@@ -53,6 +53,9 @@ type Checkpoint struct {
 	// The adjoint then takes it as an input, whose cotangent flows into the
 	// previous step's last stage, instead of evaluating it again.
 	K1 *tensor.Dense
+	// UW is U*W (Problem.Input) when the step took it from the previous
+	// step's last stage input along with K1, nil otherwise.
+	UW *tensor.Dense
 	// Products are the values of the matrix products of the step's
 	// evaluations (Checkpointing KeepProducts), nil when not kept. Backward
 	// consumes them: a second Backward on the same solve recomputes.
@@ -104,16 +107,18 @@ type StepReplayer interface {
 	Dense(i int) ad.Var
 }
 
-// FSALReplayer is a StepReplayer whose steps share an evaluation with the
-// next step (first same as last). Sweep then back-propagates that evaluation
-// once: the later step takes the derivative as an input, first, and the
-// cotangent Sweep finds there seeds the earlier step's last stage.
+// FSALReplayer is a StepReplayer whose steps share values with the next
+// step (first same as last): the derivative at the step's end and, for
+// ode.Problem.Input, its product with the input matrix. Sweep then
+// back-propagates each once: the later step takes the value as an input, and
+// the cotangent Sweep finds there seeds the earlier step's own value.
 type FSALReplayer interface {
 	StepReplayer
-	// FSAL returns, for the step recorded last, the input standing for its
-	// first stage derivative (invalid when the step evaluated it) and its
-	// last stage derivative (invalid when no later step takes it over).
-	FSAL() (first, last ad.Var)
+	// FSAL returns, for the step recorded last, the inputs standing for
+	// the values it took over (invalid where the step computed them) and
+	// its own values that the next step takes over (invalid where none), in
+	// matching order. The slices stay valid until the next ReplayStep.
+	FSAL() (first, last []ad.Var)
 }
 
 // accepted returns the stats of accepted steps in order.
@@ -212,10 +217,10 @@ func (tr *Trajectory) Sweep(ctx context.Context, tp *ad.Tape, rp StepReplayer, d
 	}
 	lam := tensor.New(z0.Rows, z0.Cols)
 	fr, _ := rp.(FSALReplayer)
-	// lamK is the cotangent of the next step's first derivative (FSAL),
-	// valid when hasLamK.
-	var lamK *tensor.Dense
-	hasLamK := false
+	// carry holds the cotangents of the values the next step took over
+	// (FSAL), where has is set.
+	var carry []*tensor.Dense
+	var has []bool
 	for j := len(tr.Checkpoints) - 1; j >= 0; j-- {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -232,12 +237,14 @@ func (tr *Trajectory) Sweep(ctx context.Context, tp *ad.Tape, rp StepReplayer, d
 		u := tp.Leaf(ck.U, true)
 		u1, e, s := rp.ReplayStep(j, u, ej != 0, sj != 0)
 		tp.Seed(u1, lam.Data)
-		var first ad.Var
+		var first []ad.Var
 		if fr != nil {
-			var last ad.Var
+			var last []ad.Var
 			first, last = fr.FSAL()
-			if hasLamK && last.Valid() {
-				tp.Seed(last, lamK.Data)
+			for i, v := range last {
+				if i < len(has) && has[i] && v.Valid() {
+					tp.Seed(v, carry[i].Data)
+				}
 			}
 		}
 		for i := ck.SaveLo; i < ck.SaveHi; i++ {
@@ -257,16 +264,27 @@ func (tr *Trajectory) Sweep(ctx context.Context, tp *ad.Tape, rp StepReplayer, d
 		} else {
 			lam.Zero()
 		}
-		hasLamK = false
-		if first.Valid() {
-			if g := tp.Grad(first); g != nil {
-				if lamK == nil {
-					lamK = tp.Buffer(g.Rows, g.Cols)
-					defer tp.Recycle(lamK)
-				}
-				lamK.CopyFrom(g)
-				hasLamK = true
+		for i := range has {
+			has[i] = false
+		}
+		for i, v := range first {
+			if !v.Valid() {
+				continue
 			}
+			g := tp.Grad(v)
+			if g == nil {
+				continue
+			}
+			for len(carry) <= i {
+				carry = append(carry, nil)
+				has = append(has, false)
+			}
+			if carry[i] == nil {
+				carry[i] = tp.Buffer(g.Rows, g.Cols)
+				defer tp.Recycle(carry[i])
+			}
+			carry[i].CopyFrom(g)
+			has[i] = true
 		}
 	}
 	for i := 0; i < tr.Saves0; i++ {
@@ -318,8 +336,10 @@ type odeReplayer struct {
 	u     ad.Var
 	ck    *Checkpoint
 	chain bool
-	// first is the input standing for the recorded step's first derivative.
-	first ad.Var
+	// first are the inputs standing for the values the recorded step took
+	// over from the previous one (its first derivative, u*W); last are its
+	// own values the next step takes over.
+	first, last [2]ad.Var
 	// spent are products the previous step took (Sweep consumes them); they
 	// go back to the tape's pool once the tape has been reset.
 	spent *ad.Products
@@ -329,25 +349,32 @@ func (r *odeReplayer) ReplayStep(j int, u ad.Var, wantE, wantS bool) (ad.Var, ad
 	tp := u.Tape()
 	r.ck = &r.tr.Checkpoints[j]
 	r.u = u
-	r.first = ad.Var{}
-	var k1 ad.Var
+	r.first = [2]ad.Var{}
+	var k1, uw ad.Var
 	if r.chain {
 		if j > 0 && r.ck.K1 != nil {
-			// The derivative the forward solve carried over (FSAL).
+			// The values the forward solve carried over (FSAL).
 			k1 = r.sv.k[len(r.sv.k)-1]
+			if r.ck.UW != nil {
+				uw = r.sv.u1w
+			}
 		}
 	} else {
 		r.releaseSpent(tp)
 		if r.ck.K1 != nil {
 			k1 = tp.Leaf(r.ck.K1, true)
-			r.first = k1
+			r.first[0] = k1
+		}
+		if r.ck.UW != nil {
+			uw = tp.Leaf(r.ck.UW, true)
+			r.first[1] = uw
 		}
 		if r.ck.Products != nil {
 			tp.ReuseProducts(r.ck.Products)
 			r.spent, r.ck.Products = r.ck.Products, nil
 		}
 	}
-	r.st.record(r.ck.T, r.ck.H, u, k1, &r.sv, wantE, wantS)
+	r.st.record(r.ck.T, r.ck.H, u, k1, uw, &r.sv, wantE, wantS)
 	tp.StopProducts()
 	return r.sv.u1, r.sv.e, r.sv.s
 }
@@ -361,11 +388,12 @@ func (r *odeReplayer) releaseSpent(tp *ad.Tape) {
 	}
 }
 
-func (r *odeReplayer) FSAL() (first, last ad.Var) {
+func (r *odeReplayer) FSAL() (first, last []ad.Var) {
+	r.last = [2]ad.Var{}
 	if r.st.tab.FSAL {
-		last = r.sv.k[len(r.sv.k)-1]
+		r.last = [2]ad.Var{r.sv.k[len(r.sv.k)-1], r.sv.u1w}
 	}
-	return r.first, last
+	return r.first[:], r.last[:]
 }
 
 func (r *odeReplayer) Dense(i int) ad.Var {
@@ -404,7 +432,7 @@ func (tr *Trajectory) Release() {
 	tp := ad.GetTape()
 	for i := range tr.Checkpoints {
 		ck := &tr.Checkpoints[i]
-		for _, d := range []*tensor.Dense{ck.U, ck.K1} {
+		for _, d := range []*tensor.Dense{ck.U, ck.K1, ck.UW} {
 			if d != nil {
 				tp.Recycle(d)
 			}
