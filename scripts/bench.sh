@@ -13,5 +13,6 @@ run -bench 'DGEMM/[a-z]+/512x785x100$|MNISTDynamics' -count 3 ./tensor ./ad
 run -bench 'TanhKernel' -count 3 ./tensor
 run -bench 'SpiralGradient' -count 3 ./ode
 run -bench 'MNISTSolveForward|MNISTSolveGradient' -benchtime 8x -count 3 ./ode
+run -bench 'MNISTInput' -benchtime 10x -count 3 ./ode
 run -bench 'StepStatistics' -benchtime 30x -count 3 ./ode
 run -bench 'SOSRITrainingIteration' -count 2 ./tasks/spiralsde
