@@ -258,7 +258,7 @@ func Solve(ctx context.Context, p Problem, opts *Options) (*Solution, error) {
 func (s *stepper) release() {
 	s.stepProds.Release(s.tp)
 	s.k1Prods.Release(s.tp)
-	for _, d := range []*tensor.Dense{s.u, s.k1, s.uw} {
+	for _, d := range []*tensor.Dense{s.u, s.k1, s.uw, s.u1buf} {
 		if d != nil {
 			s.tp.Recycle(d)
 		}
@@ -290,9 +290,16 @@ type stepper struct {
 	capture            bool
 	k1Prods, stepProds ad.Products
 	dw                 []float64 // dense-output weights
+	// fuse: record ends steps with fusedEnd (values only: the forward
+	// solve, unless it captures the step's combinations for KeepStages).
+	fuse  bool
+	u1buf *tensor.Dense // u1 from fusedEnd
 	// per-step scratch
 	coef  []float64
 	vars  []ad.Var
+	srcs  [][]float64
+	terms []tensor.SumTerm
+	sums  []float64
 	stops []float64
 }
 
@@ -313,6 +320,7 @@ func newSolveStepper(p *Problem, o *Options) *stepper {
 	s.k1 = s.tp.Buffer(p.Z0.Rows, p.Z0.Cols)
 	s.stops = append(s.stops, o.TStops...)
 	s.capture = o.Adjoint && o.Checkpointing != KeepStates
+	s.fuse = !(o.Adjoint && o.Checkpointing == KeepStages)
 	if !o.Method.HasDenseOutput() {
 		s.stops = mergeSorted(s.stops, o.SaveAt, p.T0)
 	}
@@ -341,6 +349,9 @@ type stageVars struct {
 	// needs one) and u1*W when the method carries it (FSAL), else invalid.
 	kw  []ad.Var
 	u1w ad.Var
+	// fused: the step's end came from fusedEnd, which wrote u1 into the
+	// stepper's buffer (when u1Own) and checked it (finite).
+	fused, u1Own, finite bool
 }
 
 // eval records f(t, z) for the stage input z (the state, or its product
@@ -405,6 +416,11 @@ func (s *stepper) record(t, h float64, u, k1, uw ad.Var, sv *stageVars, wantE, w
 		sv.g = append(sv.g, g)
 		sv.k = append(sv.k, s.eval(t+tab.C[i]*h, g))
 	}
+	sv.fused = s.fuse && tab.HasErrorEstimate()
+	if sv.fused {
+		s.fusedEnd(h, u, w, sv, wantE, wantS)
+		return
+	}
 	switch {
 	case tab.FSAL && !w.Valid():
 		sv.u1 = sv.g[ns-1]
@@ -439,6 +455,106 @@ func (s *stepper) record(t, h float64, u, k1, uw ad.Var, sv *stageVars, wantE, w
 		if d := den.Scalar(); d != 0 && !math.IsNaN(d) {
 			num := ad.RMSDiff(sv.k[j], sv.k[i])
 			sv.s = ad.Scale(ad.Div(num, den), 1/tab.StabilityScale)
+		}
+	}
+}
+
+// fusedEnd records the end of a step of the forward solve, whose tape
+// nothing back-propagates through: u1, E and S come from one
+// tensor.FusedSums pass (with the bits of the recorded ops Backward replays)
+// and enter the tape as constants. u1 goes into the stepper's u1 buffer
+// unless the method formed it as its last stage.
+func (s *stepper) fusedEnd(h float64, u, w ad.Var, sv *stageVars, wantE, wantS bool) {
+	tab := s.tab
+	tp := u.Tape()
+	ns := tab.Stages
+	uv := u.Value()
+	n := len(uv.Data)
+	s.terms = s.terms[:0]
+	var out []float64
+	var u1 []float64
+	sv.u1Own = false
+	s.coef = append(s.coef[:0], 1)
+	s.srcs = append(s.srcs[:0], uv.Data)
+	if tab.FSAL && !w.Valid() {
+		sv.u1 = sv.g[ns-1]
+		u1 = sv.u1.Value().Data
+	} else {
+		if s.u1buf == nil {
+			s.u1buf = s.tp.Buffer(uv.Rows, uv.Cols)
+		}
+		out, u1 = s.u1buf.Data, s.u1buf.Data
+		sv.u1Own = true
+		for i, b := range tab.B {
+			if b != 0 {
+				s.coef = append(s.coef, h*b)
+				s.srcs = append(s.srcs, sv.k[i].Value().Data)
+			}
+		}
+	}
+	if tab.FSAL && w.Valid() {
+		sv.u1w = sv.g[ns-1]
+	}
+	// Coefficients and sources of the terms follow the out combination's
+	// in s.coef and s.srcs (sliced once they have stopped growing).
+	nOut := len(s.coef)
+	eLo := len(s.coef)
+	for i, bt := range tab.Btilde {
+		if bt != 0 {
+			s.coef = append(s.coef, h*bt)
+			s.srcs = append(s.srcs, sv.k[i].Value().Data)
+		}
+	}
+	eHi := len(s.coef)
+	stiff := wantS && tab.HasStiffnessEstimate()
+	i, j := tab.StiffnessStages[0], tab.StiffnessStages[1]
+	dLo := len(s.coef)
+	if stiff && w.Valid() {
+		for m := range sv.k {
+			c := 0.0
+			if m < j {
+				c = tab.A[j][m]
+			}
+			if m < i {
+				c -= tab.A[i][m]
+			}
+			if c != 0 {
+				s.coef = append(s.coef, h*c)
+				s.srcs = append(s.srcs, sv.k[m].Value().Data)
+			}
+		}
+	}
+	dHi := len(s.coef)
+	if wantE {
+		s.terms = append(s.terms, tensor.SumTerm{Kind: tensor.ErrorComb, Coef: s.coef[eLo:eHi], Src: s.srcs[eLo:eHi],
+			A: uv.Data, B: u1, ATol: s.o.ATol, RTol: s.o.RTol})
+	}
+	if stiff {
+		if w.Valid() {
+			s.terms = append(s.terms, tensor.SumTerm{Kind: tensor.SumSqComb, Coef: s.coef[dLo:dHi], Src: s.srcs[dLo:dHi]})
+		} else {
+			s.terms = append(s.terms, tensor.SumTerm{Kind: tensor.SumSqDiff, A: sv.g[j].Value().Data, B: sv.g[i].Value().Data})
+		}
+		s.terms = append(s.terms, tensor.SumTerm{Kind: tensor.SumSqDiff, A: sv.k[j].Value().Data, B: sv.k[i].Value().Data})
+	}
+	s.sums = append(s.sums[:0], make([]float64, len(s.terms))...)
+	sv.finite = tensor.FusedSums(n, out, s.coef[:nOut], s.srcs[:nOut], s.terms, s.sums)
+	if !sv.u1Own {
+		sv.finite = tensor.AllFinite(u1)
+	} else {
+		sv.u1 = tp.Const(s.u1buf)
+	}
+	sv.e, sv.s = ad.Var{}, ad.Var{}
+	k := 0
+	if wantE {
+		sv.e = tp.Scalar(math.Sqrt(s.sums[0] / float64(n)))
+		k = 1
+	}
+	if stiff {
+		// As ad.Scale(ad.Div(RMSDiff(k_j, k_i), den), 1/StabilityScale).
+		if den := math.Sqrt(s.sums[k] / float64(n)); den != 0 && !math.IsNaN(den) {
+			num := math.Sqrt(s.sums[k+1] / float64(n))
+			sv.s = tp.Scalar(num / den * (1 / tab.StabilityScale))
 		}
 	}
 }
@@ -660,7 +776,11 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 		if sv.s.Valid() {
 			stiff = sv.s.Scalar()
 		}
-		accept, hNew, giveUp := guard.Decide(o.Controller, h, eest, tensor.AllFinite(sv.u1.Value().Data), fixedDt)
+		finite := sv.finite
+		if !sv.fused {
+			finite = tensor.AllFinite(sv.u1.Value().Data)
+		}
+		accept, hNew, giveUp := guard.Decide(o.Controller, h, eest, finite, fixedDt)
 		if giveUp {
 			return sol, &SolveError{Kind: ErrNonFinite, T: t, H: h, Hint: "the state or its derivative became NaN or infinite; check the dynamics and the initial state, or lower the step size"}
 		}
@@ -689,7 +809,12 @@ func (s *stepper) run(ctx context.Context) (*Solution, error) {
 		if o.Adjoint {
 			s.checkpoint(t, h, tEnd, lo, si)
 		}
-		s.u.CopyFrom(sv.u1.Value())
+		if sv.u1Own {
+			// fusedEnd wrote u1 into the stepper's buffer: take it.
+			s.u, s.u1buf = s.u1buf, s.u
+		} else {
+			s.u.CopyFrom(sv.u1.Value())
+		}
 		if s.tab.FSAL {
 			s.k1.CopyFrom(sv.k[s.tab.Stages-1].Value())
 			s.k1Fresh = false

@@ -854,3 +854,48 @@ func TestInputMatchesStateForm(t *testing.T) {
 		})
 	}
 }
+
+// TestFusedStepEndMatchesRecorded: a forward solve ends its steps with one
+// fused pass (fusedEnd); a solve that captures the step's combinations
+// (KeepStages) records them as ops instead. Both give the same bits: the
+// same steps, estimates and saved states, for every method, in the state
+// and Problem.Input forms.
+func TestFusedStepEndMatchesRecorded(t *testing.T) {
+	fs, _ := mnistModel(13, 40, 7)
+	fi, in, _ := mnistInputModel(13, 40, 7)
+	rng := rand.New(rand.NewPCG(10, 10))
+	z0 := tensor.New(5, 40)
+	for i := range z0.Data {
+		z0.Data[i] = rng.Float64()
+	}
+	probs := map[string]Problem{
+		"state": {F: fs, Z0: z0, T0: 0, T1: 2},
+		"input": {F: fi, Input: in, Z0: z0, T0: 0, T1: 2},
+	}
+	for name, p := range probs {
+		for _, m := range []*Tableau{Tsit5(), DP5(), BS3()} {
+			// Dt: a first step over the whole span, to be rejected.
+			o := Options{Method: m, RTol: 1e-7, ATol: 1e-7, Dt: 2, SaveAt: []float64{0.5, 2}}
+			fused, err := Solve(context.Background(), p, &o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Adjoint, o.Checkpointing = true, KeepStages
+			recorded, err := Solve(context.Background(), p, &o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(fused.Steps, recorded.Steps) {
+				t.Errorf("%s/%s: the steps differ", name, m.Name)
+			}
+			if fused.Rejected == 0 || (m.HasStiffnessEstimate() && fused.Steps[1].StiffnessEstimate == 0) {
+				t.Errorf("%s/%s: want a rejected step and stiffness estimates", name, m.Name)
+			}
+			for i := range fused.Z {
+				if !slices.Equal(fused.Z[i].Data, recorded.Z[i].Data) {
+					t.Errorf("%s/%s: save %d differs", name, m.Name, i)
+				}
+			}
+		}
+	}
+}

@@ -27,7 +27,7 @@ run() { # side pkg bench benchtime
 for ((r = 1; r <= rounds; r++)); do
 	for side in old new; do
 		run "$side" ode 'SpiralGradient$' 1s
-		run "$side" ode 'MNISTSolve(Forward|Gradient)$' 6x
+		run "$side" ode 'MNISTSolve(Forward|Gradient)(Input)?$' 6x
 		run "$side" ad 'MNISTDynamics$' 40x
 		run "$side" tasks/spiralsde 'SOSRITrainingIteration$' 20x
 	done

@@ -1,0 +1,80 @@
+package tensor
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// TestFusedSumsMatchUnfused: FusedSums gives the same bits as LinComb and
+// the sums inside SumSq, ErrorNorm and RMSDiff of materialized
+// combinations, for lengths below and above the parallel threshold, not a
+// multiple of the block, with zero coefficients; and it reports a
+// non-finite combination.
+func TestFusedSumsMatchUnfused(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 7, 1000, normBlock, 5*normBlock + 13, 401408} {
+		src := make([][]float64, 8)
+		for i := range src {
+			src[i] = make([]float64, n)
+			for k := range src[i] {
+				src[i][k] = 2*rng.Float64() - 1
+			}
+		}
+		cOut := []float64{1, 0.1, 0, -0.3, 0.25, 0.05, 0.7, 0}
+		cE := []float64{0, 1e-3, -2e-3, 0, 5e-4, 1e-4, -3e-4, 2e-4}
+		cD := []float64{0, 0.2, 0.1, -0.4, 0, 0, 0, 0}
+		out := make([]float64, n)
+		terms := []SumTerm{
+			{Kind: ErrorComb, Coef: cE, Src: src, A: src[0], B: out, ATol: 1e-6, RTol: 1e-3},
+			{Kind: SumSqComb, Coef: cD, Src: src},
+			{Kind: SumSqDiff, A: src[7], B: src[6]},
+		}
+		sums := make([]float64, len(terms))
+		if !FusedSums(n, out, cOut, src, terms, sums) {
+			t.Fatalf("n=%d: finite values reported as not finite", n)
+		}
+		wantOut := make([]float64, n)
+		LinComb(wantOut, cOut, src)
+		if !slices.Equal(out, wantOut) {
+			t.Fatalf("n=%d: out differs from LinComb", n)
+		}
+		x := make([]float64, n)
+		LinComb(x, cE, src)
+		d := make([]float64, n)
+		LinComb(d, cD, src)
+		want := []float64{
+			blockSum(normError, x, src[0], wantOut, 1e-6, 1e-3),
+			SumSq(d),
+			blockSum(normDiff, src[7], src[6], nil, 0, 0),
+		}
+		for i := range want {
+			if math.Float64bits(sums[i]) != math.Float64bits(want[i]) {
+				t.Errorf("n=%d: term %d: fused %v, unfused %v", n, i, sums[i], want[i])
+			}
+		}
+		if math.Sqrt(sums[2]/float64(n)) != RMSDiff(src[7], src[6]) {
+			t.Errorf("n=%d: the difference term does not give RMSDiff", n)
+		}
+		src[3][n-1] = math.Inf(1)
+		if FusedSums(n, out, cOut, src, terms, sums) {
+			t.Errorf("n=%d: an infinite value reported as finite", n)
+		}
+	}
+}
+
+// TestFusedSumsAllocatesNothing: in steady state FusedSums allocates
+// nothing.
+func TestFusedSumsAllocatesNothing(t *testing.T) {
+	n := 4 * normBlock
+	src := [][]float64{make([]float64, n), make([]float64, n)}
+	out := make([]float64, n)
+	terms := []SumTerm{{Kind: SumSqComb, Coef: []float64{1, 2}, Src: src}}
+	sums := make([]float64, 1)
+	c := []float64{1, -1}
+	FusedSums(n, out, c, src, terms, sums)
+	if a := testing.AllocsPerRun(20, func() { FusedSums(n, out, c, src, terms, sums) }); a > 0 {
+		t.Fatalf("%v allocations per call", a)
+	}
+}
