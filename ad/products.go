@@ -98,8 +98,39 @@ func (tp *Tape) StopProducts() {
 	tp.prodMode, tp.prod, tp.prodPos = productsOff, nil, 0
 }
 
+// ProvideCombinations makes the combination nodes (LinComb, RMS, RMSDiff,
+// ErrorNorm) recorded from now on (until StopProviding or Reset) take their
+// values from vals, in order, without computing them; products are
+// unaffected (they may be captured or reused meanwhile). The caller has
+// computed the values by other means (fused, say) and vouches that they are
+// what the nodes would compute; it keeps ownership of them and must keep them
+// alive until the tape is Reset. Running out of values, or a value of the
+// wrong shape, panics.
+func (tp *Tape) ProvideCombinations(vals []*tensor.Dense) {
+	tp.provide, tp.providePos = vals, 0
+}
+
+// StopProviding ends ProvideCombinations and reports how many values the
+// recording took.
+func (tp *Tape) StopProviding() int {
+	n := tp.providePos
+	tp.provide, tp.providePos = nil, 0
+	return n
+}
+
 // pushCombination is pushProduct for the nodes CaptureCombinations keeps.
 func (tp *Tape) pushCombination(op opKind, a, b int32, r, c int) (Var, *tensor.Dense, bool) {
+	if tp.provide != nil {
+		if tp.providePos >= len(tp.provide) {
+			panic(fmt.Sprintf("ad: ProvideCombinations: the recording has more combinations than the %d values provided", len(tp.provide)))
+		}
+		v := tp.provide[tp.providePos]
+		if v.Rows != r || v.Cols != c {
+			panic(fmt.Sprintf("ad: ProvideCombinations: value %d is %s for a %dx%d combination", tp.providePos, v.Shape(), r, c))
+		}
+		tp.providePos++
+		return tp.pushVal(op, a, b, v, false), v, true
+	}
 	if tp.prodMode == productsOff || !tp.prod.combos {
 		out, d := tp.push(op, a, b, r, c)
 		return out, d, false

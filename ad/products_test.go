@@ -184,3 +184,59 @@ func TestTapePool(t *testing.T) {
 		t.Fatal("DrainTapePool kept the pooled tape")
 	}
 }
+
+// TestProvideCombinations: combination nodes take provided values, in
+// order, while products are still computed; gradients flow as if the
+// nodes had computed the values; too few values panic.
+func TestProvideCombinations(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	w := NewParam("w", 3, 3)
+	copy(w.Value.Data, randDense(rng, 3, 3, -1, 1).Data)
+	x := randDense(rng, 4, 3, -1, 1)
+	tp := NewTape()
+	record := func() (Var, Var, Var) {
+		xv := tp.Leaf(x, true)
+		k := Tanh(MatMul(xv, tp.Param(w)))
+		g := LinComb([]float64{1, 0.5}, []Var{xv, k})
+		e := ErrorNorm(g, xv, k, 1e-3, 1e-3)
+		return xv, g, Add(e, RMS(g))
+	}
+	xv, g, out := record()
+	v0, g0 := out.Scalar(), g.Value().Clone()
+	tp.Backward(out)
+	gx, gw := tp.Grad(xv).Clone(), w.Grad.Clone()
+	w.Grad.Zero()
+	tp.Reset()
+	vals := []*tensor.Dense{g0, tensor.FromSlice(1, 1, []float64{v0 - 0.25}), tensor.FromSlice(1, 1, []float64{0.25})}
+	tp.ProvideCombinations(vals)
+	xv, g, out = record()
+	if n := tp.StopProviding(); n != 3 {
+		t.Fatalf("the recording took %d values, want 3", n)
+	}
+	if g.Value() != g0 || out.Scalar() != v0 {
+		t.Fatal("the combination nodes did not take the provided values")
+	}
+	// With the true values of the norms too, the value and the gradients
+	// are those of the computing recording.
+	tp.Reset()
+	k := Tanh(MatMul(tp.Const(x), tp.Const(w.Value)))
+	vals[1].Data[0] = ErrorNorm(tp.Const(g0), tp.Const(x), k, 1e-3, 1e-3).Scalar()
+	vals[2].Data[0] = RMS(tp.Const(g0)).Scalar()
+	tp.Reset()
+	tp.ProvideCombinations(vals)
+	xv, _, out = record()
+	tp.StopProviding()
+	tp.Backward(out)
+	if out.Scalar() != v0 || !slices.Equal(tp.Grad(xv).Data, gx.Data) || !slices.Equal(w.Grad.Data, gw.Data) {
+		t.Fatal("provided values changed the value or the gradients")
+	}
+	w.Grad.Zero()
+	tp.Reset()
+	tp.ProvideCombinations(vals[:1])
+	defer func() {
+		if recover() == nil {
+			t.Fatal("running out of provided values did not panic")
+		}
+	}()
+	record()
+}

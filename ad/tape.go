@@ -101,6 +101,9 @@ type Tape struct {
 	prodMode productMode // capturing or reusing product values
 	prod     *Products
 	prodPos  int
+	// provide are values for the combination nodes (ProvideCombinations).
+	provide    []*tensor.Dense
+	providePos int
 }
 
 // NewTape returns an empty tape.
@@ -138,6 +141,7 @@ func (tp *Tape) Reset() {
 	tp.floats = tp.floats[:0]
 	tp.pend = tp.pend[:0]
 	tp.StopProducts()
+	tp.StopProviding()
 }
 
 // deferGrad records the cotangent term coef*grad(src) for node id, added by

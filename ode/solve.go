@@ -258,7 +258,7 @@ func Solve(ctx context.Context, p Problem, opts *Options) (*Solution, error) {
 func (s *stepper) release() {
 	s.stepProds.Release(s.tp)
 	s.k1Prods.Release(s.tp)
-	for _, d := range []*tensor.Dense{s.u, s.k1, s.uw, s.u1buf} {
+	for _, d := range []*tensor.Dense{s.u, s.k1, s.uw, s.u1buf, s.utbuf, s.dbuf} {
 		if d != nil {
 			s.tp.Recycle(d)
 		}
@@ -292,8 +292,16 @@ type stepper struct {
 	dw                 []float64 // dense-output weights
 	// fuse: record ends steps with fusedEnd (values only: the forward
 	// solve, unless it captures the step's combinations for KeepStages).
-	fuse  bool
-	u1buf *tensor.Dense // u1 from fusedEnd
+	fuse bool
+	// provide: record computes the step's end with one pass and provides
+	// the values to its ops (Backward's replays, whose tape is reset per
+	// step).
+	provide bool
+	// Buffers of endSums: u1, the error estimate's combination, the
+	// stiffness estimate's stage distance; the values provideEnd provides.
+	u1buf, utbuf, dbuf *tensor.Dense
+	scalars            [3]*tensor.Dense
+	endVals            []*tensor.Dense
 	// per-step scratch
 	coef  []float64
 	vars  []ad.Var
@@ -306,7 +314,11 @@ type stepper struct {
 // newStepper returns a workspace that records steps of p on tp, counting
 // evaluations into *nfe.
 func newStepper(p *Problem, o *Options, tp *ad.Tape, nfe *int) *stepper {
-	return &stepper{p: p, o: o, tab: o.Method, tp: tp, nfe: nfe, dw: make([]float64, o.Method.Stages)}
+	s := &stepper{p: p, o: o, tab: o.Method, tp: tp, nfe: nfe, dw: make([]float64, o.Method.Stages)}
+	for i := range s.scalars {
+		s.scalars[i] = tensor.New(1, 1)
+	}
+	return s
 }
 
 // newSolveStepper returns a workspace for a forward solve, with a pooled
@@ -421,6 +433,10 @@ func (s *stepper) record(t, h float64, u, k1, uw ad.Var, sv *stageVars, wantE, w
 		s.fusedEnd(h, u, w, sv, wantE, wantS)
 		return
 	}
+	provide := s.provide && tab.HasErrorEstimate() && (wantE || wantS)
+	if provide {
+		s.provideEnd(h, u, w, sv, wantE, wantS)
+	}
 	switch {
 	case tab.FSAL && !w.Valid():
 		sv.u1 = sv.g[ns-1]
@@ -457,34 +473,34 @@ func (s *stepper) record(t, h float64, u, k1, uw ad.Var, sv *stageVars, wantE, w
 			sv.s = ad.Scale(ad.Div(num, den), 1/tab.StabilityScale)
 		}
 	}
+	if provide {
+		if n := u.Tape().StopProviding(); n != len(s.endVals) {
+			panic(fmt.Sprintf("ode: the step's end took %d of %d provided values", n, len(s.endVals)))
+		}
+	}
 }
 
-// fusedEnd records the end of a step of the forward solve, whose tape
-// nothing back-propagates through: u1, E and S come from one
-// tensor.FusedSums pass (with the bits of the recorded ops Backward replays)
-// and enter the tape as constants. u1 goes into the stepper's u1 buffer
-// unless the method formed it as its last stage.
-func (s *stepper) fusedEnd(h float64, u, w ad.Var, sv *stageVars, wantE, wantS bool) {
+// endSums runs the end of a step as one tensor.FusedSums pass: u1 (unless
+// the method formed it as its last stage) into s.u1buf, and the sums of the
+// error and stiffness estimates into s.sums (error first, then the
+// stiffness denominator and numerator). With keep, the error estimate's
+// combination and (with Problem.Input) the stiffness estimate's stage
+// distance are kept in s.utbuf and s.dbuf. It returns u1, whether
+// endSums computed it, and whether it is finite.
+func (s *stepper) endSums(h float64, u, w ad.Var, sv *stageVars, wantE, wantS, keep bool) (u1 []float64, own, finite bool) {
 	tab := s.tab
-	tp := u.Tape()
 	ns := tab.Stages
 	uv := u.Value()
 	n := len(uv.Data)
 	s.terms = s.terms[:0]
 	var out []float64
-	var u1 []float64
-	sv.u1Own = false
 	s.coef = append(s.coef[:0], 1)
 	s.srcs = append(s.srcs[:0], uv.Data)
 	if tab.FSAL && !w.Valid() {
-		sv.u1 = sv.g[ns-1]
-		u1 = sv.u1.Value().Data
+		u1 = sv.g[ns-1].Value().Data
 	} else {
-		if s.u1buf == nil {
-			s.u1buf = s.tp.Buffer(uv.Rows, uv.Cols)
-		}
-		out, u1 = s.u1buf.Data, s.u1buf.Data
-		sv.u1Own = true
+		s.u1buf = s.buffer(s.u1buf, uv.Rows, uv.Cols)
+		out, u1, own = s.u1buf.Data, s.u1buf.Data, true
 		for i, b := range tab.B {
 			if b != 0 {
 				s.coef = append(s.coef, h*b)
@@ -492,11 +508,8 @@ func (s *stepper) fusedEnd(h float64, u, w ad.Var, sv *stageVars, wantE, wantS b
 			}
 		}
 	}
-	if tab.FSAL && w.Valid() {
-		sv.u1w = sv.g[ns-1]
-	}
 	// Coefficients and sources of the terms follow the out combination's
-	// in s.coef and s.srcs (sliced once they have stopped growing).
+	// in s.coef and s.srcs.
 	nOut := len(s.coef)
 	eLo := len(s.coef)
 	for i, bt := range tab.Btilde {
@@ -526,34 +539,107 @@ func (s *stepper) fusedEnd(h float64, u, w ad.Var, sv *stageVars, wantE, wantS b
 	}
 	dHi := len(s.coef)
 	if wantE {
-		s.terms = append(s.terms, tensor.SumTerm{Kind: tensor.ErrorComb, Coef: s.coef[eLo:eHi], Src: s.srcs[eLo:eHi],
-			A: uv.Data, B: u1, ATol: s.o.ATol, RTol: s.o.RTol})
+		tm := tensor.SumTerm{Kind: tensor.ErrorComb, Coef: s.coef[eLo:eHi], Src: s.srcs[eLo:eHi],
+			A: uv.Data, B: u1, ATol: s.o.ATol, RTol: s.o.RTol}
+		if keep {
+			s.utbuf = s.buffer(s.utbuf, uv.Rows, uv.Cols)
+			tm.Out = s.utbuf.Data
+		}
+		s.terms = append(s.terms, tm)
 	}
 	if stiff {
 		if w.Valid() {
-			s.terms = append(s.terms, tensor.SumTerm{Kind: tensor.SumSqComb, Coef: s.coef[dLo:dHi], Src: s.srcs[dLo:dHi]})
+			tm := tensor.SumTerm{Kind: tensor.SumSqComb, Coef: s.coef[dLo:dHi], Src: s.srcs[dLo:dHi]}
+			if keep {
+				s.dbuf = s.buffer(s.dbuf, uv.Rows, uv.Cols)
+				tm.Out = s.dbuf.Data
+			}
+			s.terms = append(s.terms, tm)
 		} else {
 			s.terms = append(s.terms, tensor.SumTerm{Kind: tensor.SumSqDiff, A: sv.g[j].Value().Data, B: sv.g[i].Value().Data})
 		}
 		s.terms = append(s.terms, tensor.SumTerm{Kind: tensor.SumSqDiff, A: sv.k[j].Value().Data, B: sv.k[i].Value().Data})
 	}
 	s.sums = append(s.sums[:0], make([]float64, len(s.terms))...)
-	sv.finite = tensor.FusedSums(n, out, s.coef[:nOut], s.srcs[:nOut], s.terms, s.sums)
-	if !sv.u1Own {
-		sv.finite = tensor.AllFinite(u1)
-	} else {
+	finite = tensor.FusedSums(n, out, s.coef[:nOut], s.srcs[:nOut], s.terms, s.sums)
+	if !own {
+		finite = tensor.AllFinite(u1)
+	}
+	return u1, own, finite
+}
+
+// buffer returns d, or a buffer of the stepper's tape when d is nil.
+func (s *stepper) buffer(d *tensor.Dense, r, c int) *tensor.Dense {
+	if d == nil {
+		d = s.tp.Buffer(r, c)
+	}
+	return d
+}
+
+// provideEnd computes the end of a step that Backward replays with one
+// endSums pass and provides the values to the ops record then records
+// (ad.Tape.ProvideCombinations): u1, the error estimate's combination and
+// norm, and the stiffness estimate's norms, in recording order. The values
+// have the bits the ops would compute.
+func (s *stepper) provideEnd(h float64, u, w ad.Var, sv *stageVars, wantE, wantS bool) {
+	tab := s.tab
+	n := float64(len(u.Value().Data))
+	_, own, _ := s.endSums(h, u, w, sv, wantE, wantS, true)
+	scalar := func(k int, v float64) *tensor.Dense {
+		s.scalars[k].Data[0] = v
+		return s.scalars[k]
+	}
+	s.endVals = s.endVals[:0]
+	if own {
+		s.endVals = append(s.endVals, s.u1buf)
+	}
+	k := 0
+	if wantE {
+		s.endVals = append(s.endVals, s.utbuf, scalar(0, math.Sqrt(s.sums[0]/n)))
+		k = 1
+	}
+	if wantS && tab.HasStiffnessEstimate() {
+		den := math.Sqrt(s.sums[k] / n)
+		if w.Valid() {
+			s.endVals = append(s.endVals, s.dbuf)
+		}
+		s.endVals = append(s.endVals, scalar(1, den))
+		if den != 0 && !math.IsNaN(den) {
+			s.endVals = append(s.endVals, scalar(2, math.Sqrt(s.sums[k+1]/n)))
+		}
+	}
+	u.Tape().ProvideCombinations(s.endVals)
+}
+
+// fusedEnd records the end of a step of the forward solve, whose tape
+// nothing back-propagates through: u1, E and S come from one endSums pass
+// (with the bits of the ops Backward records) and enter the tape as
+// constants. u1 goes into the stepper's u1 buffer unless the method formed
+// it as its last stage.
+func (s *stepper) fusedEnd(h float64, u, w ad.Var, sv *stageVars, wantE, wantS bool) {
+	tab := s.tab
+	tp := u.Tape()
+	n := float64(len(u.Value().Data))
+	_, own, finite := s.endSums(h, u, w, sv, wantE, wantS, false)
+	sv.u1Own, sv.finite = own, finite
+	if own {
 		sv.u1 = tp.Const(s.u1buf)
+	} else {
+		sv.u1 = sv.g[tab.Stages-1]
+	}
+	if tab.FSAL && w.Valid() {
+		sv.u1w = sv.g[tab.Stages-1]
 	}
 	sv.e, sv.s = ad.Var{}, ad.Var{}
 	k := 0
 	if wantE {
-		sv.e = tp.Scalar(math.Sqrt(s.sums[0] / float64(n)))
+		sv.e = tp.Scalar(math.Sqrt(s.sums[0] / n))
 		k = 1
 	}
-	if stiff {
+	if wantS && tab.HasStiffnessEstimate() {
 		// As ad.Scale(ad.Div(RMSDiff(k_j, k_i), den), 1/StabilityScale).
-		if den := math.Sqrt(s.sums[k] / float64(n)); den != 0 && !math.IsNaN(den) {
-			num := math.Sqrt(s.sums[k+1] / float64(n))
+		if den := math.Sqrt(s.sums[k] / n); den != 0 && !math.IsNaN(den) {
+			num := math.Sqrt(s.sums[k+1] / n)
 			sv.s = tp.Scalar(num / den * (1 / tab.StabilityScale))
 		}
 	}

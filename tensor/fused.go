@@ -28,6 +28,9 @@ type SumTerm struct {
 	Src        [][]float64 // and its sources
 	A, B       []float64
 	ATol, RTol float64
+	// Out, when not nil, receives the combination (SumSqComb, ErrorComb),
+	// which is otherwise formed block by block in scratch memory only.
+	Out []float64
 }
 
 // FusedSums computes, in one blocked pass over arrays of length n, the
@@ -81,6 +84,9 @@ func FusedSums(n int, out []float64, outCoef []float64, outSrc [][]float64, term
 			// Sliced from the buffers once they have stopped growing.
 			tm.Coef, tm.Src = nil, nil
 			j.spans = append(j.spans, [3]int{t, lo, len(j.cbuf)})
+			if tm.Out != nil && len(tm.Out) != n {
+				panic(fmt.Sprintf("tensor: FusedSums: term %d has Out of length %d, want %d", t, len(tm.Out), n))
+			}
 		case SumSqDiff:
 		default:
 			panic(fmt.Sprintf("tensor: FusedSums: unknown kind %d", tm.Kind))
@@ -192,17 +198,26 @@ func (j *fusedJob) Run(lo, hi int) {
 			case SumSqDiff:
 				v = vec.SumSquaresDiff(tm.A[s:e], tm.B[s:e])
 			case SumSqComb:
-				x := buf[:e-s]
+				x := termBlock(tm, buf, s, e)
 				combineBlock(x, tm.Coef, tm.Src, s, e, &ss)
 				v = vec.SumSquares(x)
 			case ErrorComb:
-				x := buf[:e-s]
+				x := termBlock(tm, buf, s, e)
 				combineBlock(x, tm.Coef, tm.Src, s, e, &ss)
 				v = vec.ErrorNormSum(x, tm.A[s:e], tm.B[s:e], tm.ATol, tm.RTol)
 			}
 			j.part[b*len(j.terms)+t] = v
 		}
 	}
+}
+
+// termBlock is where block [s, e) of a term's combination goes: its Out or
+// the scratch buffer.
+func termBlock(tm *SumTerm, buf *[normBlock]float64, s, e int) []float64 {
+	if tm.Out != nil {
+		return tm.Out[s:e]
+	}
+	return buf[:e-s]
 }
 
 // combineBlock sets d = sum_i c[i]*src[i][s:e] as lcJob.Run does.

@@ -57,6 +57,15 @@ func TestFusedSumsMatchUnfused(t *testing.T) {
 		if math.Sqrt(sums[2]/float64(n)) != RMSDiff(src[7], src[6]) {
 			t.Errorf("n=%d: the difference term does not give RMSDiff", n)
 		}
+		// Materialized term combinations.
+		xo, do := make([]float64, n), make([]float64, n)
+		terms[0].Out, terms[1].Out = xo, do
+		sums2 := make([]float64, len(terms))
+		FusedSums(n, out, cOut, src, terms, sums2)
+		if !slices.Equal(xo, x) || !slices.Equal(do, d) || !slices.Equal(sums, sums2) {
+			t.Errorf("n=%d: materialized combinations or their sums differ", n)
+		}
+		terms[0].Out, terms[1].Out = nil, nil
 		src[3][n-1] = math.Inf(1)
 		if FusedSums(n, out, cOut, src, terms, sums) {
 			t.Errorf("n=%d: an infinite value reported as finite", n)
