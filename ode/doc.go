@@ -57,7 +57,18 @@
 //     accepted step for the MNIST dynamics: about 15.8 states.
 //
 // Either way memory grows with accepted steps x state size plus one step's
-// tape, never with the recorded intermediates of every stage. Solution.Release
+// tape, never with the recorded intermediates of every stage.
+//
+// The end of a step (the new state u1, the error estimate's combination and
+// norm, the stiffness estimate's norms) reads every stage derivative several
+// times. The forward solve, whose tape nothing back-propagates through,
+// computes it in one blocked pass (tensor.FusedSums: the combinations are
+// formed block by block in cache and only u1 is written); Backward's replay
+// (KeepProducts, KeepStates) computes the same values in one pass too and
+// hands them to the ops it records (ad.Tape.ProvideCombinations). Both have
+// the bits of the unfused ops (TestFusedSumsMatchUnfused,
+// TestFusedStepEndMatchesRecorded, and TestCheckpointingPolicies, where
+// KeepStages takes the kept values instead). Solution.Release
 // returns the checkpoints' memory to the pooled tapes once Backward is done,
 // so a training loop does not allocate it again at every iteration.
 //
