@@ -46,7 +46,8 @@ type Problem struct {
 	// state-sized arrays. With an FSAL method, the product u*W carries over
 	// from the previous step's last stage input. The arithmetic differs from
 	// the unprojected solve only by rounding; the discrete adjoint
-	// differentiates the arithmetic performed.
+	// differentiates the arithmetic performed. nn.Chain.InputForm splits a
+	// chain of layers into Input and F.
 	Input func(tp *ad.Tape) ad.Var
 }
 
