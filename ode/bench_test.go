@@ -340,3 +340,43 @@ func BenchmarkMNISTInputKeepStages(b *testing.B) {
 	benchAlternate(b, "products", "stages", it(KeepProducts), it(KeepStages))
 	gradcheck.ZeroGrads(params)
 }
+
+// BenchmarkFusedStepEnd alternates MNIST forward solves, and gradient
+// iterations (forward solve plus discrete adjoint, KeepProducts), with the
+// step's end fused (the default) and unfused, in the stage-state and Input
+// forms; fused/unfused is the ratio of their times per NFE.
+func BenchmarkFusedStepEnd(b *testing.B) {
+	for _, form := range []string{"state", "input"} {
+		for _, grad := range []bool{false, true} {
+			name := "forward-" + form
+			if grad {
+				name = "gradient-" + form
+			}
+			b.Run(name, func(b *testing.B) {
+				p, params := mnistSetup()
+				if form == "input" {
+					p, params = mnistInputSetup()
+				}
+				opts := &Options{RTol: 1.4e-8, ATol: 1.4e-8, Adjoint: grad}
+				dz := []*tensor.Dense{tensor.New(512, 784)}
+				dz[0].Fill(1e-3)
+				it := func(fuse bool) func() int {
+					return func() int {
+						fuseStepEnd = fuse
+						defer func() { fuseStepEnd = true }()
+						if grad {
+							return gradientIteration(b, p, opts, dz)
+						}
+						sol, err := Solve(context.Background(), p, opts)
+						if err != nil {
+							b.Fatal(err)
+						}
+						return sol.NFE
+					}
+				}
+				benchAlternate(b, "unfused", "fused", it(false), it(true))
+				gradcheck.ZeroGrads(params)
+			})
+		}
+	}
+}

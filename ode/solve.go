@@ -268,6 +268,10 @@ func (s *stepper) release() {
 	s.tp = nil
 }
 
+// fuseStepEnd enables the fused end of a step (fusedEnd, provideEnd); the
+// benchmarks turn it off to measure what it saves.
+var fuseStepEnd = true
+
 // stepper is the per-solve workspace.
 type stepper struct {
 	p    *Problem
@@ -315,10 +319,11 @@ type stepper struct {
 // newStepper returns a workspace that records steps of p on tp, counting
 // evaluations into *nfe.
 func newStepper(p *Problem, o *Options, tp *ad.Tape, nfe *int) *stepper {
-	s := &stepper{p: p, o: o, tab: o.Method, tp: tp, nfe: nfe, dw: make([]float64, o.Method.Stages)}
-	for i := range s.scalars {
-		s.scalars[i] = tensor.New(1, 1)
-	}
+	ns := o.Method.Stages
+	s := &stepper{p: p, o: o, tab: o.Method, tp: tp, nfe: nfe, dw: make([]float64, ns),
+		// The step's combinations: the stages', u1's, and three of endSums.
+		coef: make([]float64, 0, 4*ns+1), vars: make([]ad.Var, 0, ns+1), srcs: make([][]float64, 0, 4*ns+1),
+		terms: make([]tensor.SumTerm, 0, 3), sums: make([]float64, 0, 3)}
 	return s
 }
 
@@ -333,7 +338,7 @@ func newSolveStepper(p *Problem, o *Options) *stepper {
 	s.k1 = s.tp.Buffer(p.Z0.Rows, p.Z0.Cols)
 	s.stops = append(s.stops, o.TStops...)
 	s.capture = o.Adjoint && o.Checkpointing != KeepStates
-	s.fuse = !(o.Adjoint && o.Checkpointing == KeepStages)
+	s.fuse = fuseStepEnd && !(o.Adjoint && o.Checkpointing == KeepStages)
 	if !o.Method.HasDenseOutput() {
 		s.stops = mergeSorted(s.stops, o.SaveAt, p.T0)
 	}
@@ -587,8 +592,14 @@ func (s *stepper) provideEnd(h float64, u, w ad.Var, sv *stageVars, wantE, wantS
 	n := float64(len(u.Value().Data))
 	_, own, _ := s.endSums(h, u, w, sv, wantE, wantS, true)
 	scalar := func(k int, v float64) *tensor.Dense {
+		if s.scalars[k] == nil {
+			s.scalars[k] = tensor.New(1, 1)
+		}
 		s.scalars[k].Data[0] = v
 		return s.scalars[k]
+	}
+	if s.endVals == nil {
+		s.endVals = make([]*tensor.Dense, 0, 6)
 	}
 	s.endVals = s.endVals[:0]
 	if own {

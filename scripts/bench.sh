@@ -13,6 +13,12 @@ run -bench 'DGEMM/[a-z]+/512x785x100$|MNISTDynamics' -count 3 ./tensor ./ad
 run -bench 'TanhKernel' -count 3 ./tensor
 run -bench 'SpiralGradient' -count 3 ./ode
 run -bench 'MNISTSolveForward|MNISTSolveGradient' -benchtime 8x -count 3 ./ode
-run -bench 'MNISTInput' -benchtime 10x -count 3 ./ode
+# Input and state forms, checkpointing policies, and the fused step end on
+# and off, alternated in one loop;
+# the pure-Go build's products make these take over ten minutes, so they run
+# with OpenBLAS only.
+if [[ $TAGS == *openblas* ]]; then
+	run -bench 'MNISTInput|FusedStepEnd' -benchtime 10x -count 3 ./ode
+fi
 run -bench 'StepStatistics' -benchtime 30x -count 3 ./ode
 run -bench 'SOSRITrainingIteration' -count 2 ./tasks/spiralsde
