@@ -34,9 +34,12 @@
 // A solver that re-records a step in its reverse sweep can keep some values
 // of the first recording instead of computing them again: CaptureProducts
 // keeps the outputs of the matrix products (MatMul, Dense) in a Products,
-// CaptureCombinations also those of LinComb, RMSDiff and ErrorNorm, and
+// CaptureCombinations also those of LinComb, RMS, RMSDiff and ErrorNorm, and
 // ReuseProducts makes a later recording of the same computation take them
-// in order (a recording that diverges panics). Buffer and Recycle lend pool
+// in order (a recording that diverges panics). ProvideCombinations hands
+// the combination nodes values the caller computed itself (the solvers
+// compute a step's combinations and norms in one fused pass, with the same
+// bits). Buffer and Recycle lend pool
 // memory that outlives Reset, and GetTape/PutTape keep tapes with their
 // buffers between solves.
 //

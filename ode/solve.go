@@ -530,14 +530,7 @@ func (s *stepper) endSums(h float64, u, w ad.Var, sv *stageVars, wantE, wantS, k
 	dLo := len(s.coef)
 	if stiff && w.Valid() {
 		for m := range sv.k {
-			c := 0.0
-			if m < j {
-				c = tab.A[j][m]
-			}
-			if m < i {
-				c -= tab.A[i][m]
-			}
-			if c != 0 {
+			if c := tab.stageDiff(i, j, m); c != 0 {
 				s.coef = append(s.coef, h*c)
 				s.srcs = append(s.srcs, sv.k[m].Value().Data)
 			}
@@ -679,14 +672,7 @@ func (s *stepper) stageDistance(h float64, i, j int, sv *stageVars) ad.Var {
 	s.coef = s.coef[:0]
 	s.vars = s.vars[:0]
 	for m := range sv.k {
-		c := 0.0
-		if m < j {
-			c = s.tab.A[j][m]
-		}
-		if m < i {
-			c -= s.tab.A[i][m]
-		}
-		if c != 0 {
+		if c := s.tab.stageDiff(i, j, m); c != 0 {
 			s.coef = append(s.coef, h*c)
 			s.vars = append(s.vars, sv.k[m])
 		}
@@ -695,6 +681,19 @@ func (s *stepper) stageDistance(h float64, i, j int, sv *stageVars) ad.Var {
 		return sv.k[0].Tape().Scalar(0)
 	}
 	return ad.RMS(ad.LinComb(s.coef, s.vars))
+}
+
+// stageDiff is the weight of k_m in (g_j - g_i)/h: A[j][m] - A[i][m], with
+// the rows' implicit zeros from the diagonal on.
+func (t *Tableau) stageDiff(i, j, m int) float64 {
+	c := 0.0
+	if m < j {
+		c = t.A[j][m]
+	}
+	if m < i {
+		c -= t.A[i][m]
+	}
+	return c
 }
 
 // combine records u + h*sum_i w_i k_i.

@@ -794,18 +794,26 @@ func TestReleaseRecyclesCheckpoints(t *testing.T) {
 	gradcheck.ZeroGrads(params)
 }
 
+// mnistForms returns small MNIST-shaped dynamics (40 -> 7 -> 40) in the
+// state form and written for Problem.Input (the same weights), and a 5 x 40
+// initial state.
+func mnistForms(seed uint64) (state, input Func, in func(*ad.Tape) ad.Var, z0 *tensor.Dense) {
+	state, _ = mnistModel(seed, 40, 7)
+	input, in, _ = mnistInputModel(seed, 40, 7)
+	rng := rand.New(rand.NewPCG(seed, 9))
+	z0 = tensor.New(5, 40)
+	for i := range z0.Data {
+		z0.Data[i] = rng.Float64()
+	}
+	return state, input, in, z0
+}
+
 // TestInputMatchesStateForm: the same MNIST-shaped dynamics solved with
 // Problem.Input (stage inputs formed as products with W) and on the state
 // take the same steps, with the same NFE, and agree to rounding in the
 // saved states and in every step's error and stiffness estimates.
 func TestInputMatchesStateForm(t *testing.T) {
-	fs, _ := mnistModel(11, 40, 7)
-	fi, in, _ := mnistInputModel(11, 40, 7)
-	rng := rand.New(rand.NewPCG(9, 9))
-	z0 := tensor.New(5, 40)
-	for i := range z0.Data {
-		z0.Data[i] = rng.Float64()
-	}
+	fs, fi, in, z0 := mnistForms(11)
 	for _, m := range []struct {
 		tab *Tableau
 		dt  float64
@@ -861,13 +869,7 @@ func TestInputMatchesStateForm(t *testing.T) {
 // same steps, estimates and saved states, for every method, in the state
 // and Problem.Input forms.
 func TestFusedStepEndMatchesRecorded(t *testing.T) {
-	fs, _ := mnistModel(13, 40, 7)
-	fi, in, _ := mnistInputModel(13, 40, 7)
-	rng := rand.New(rand.NewPCG(10, 10))
-	z0 := tensor.New(5, 40)
-	for i := range z0.Data {
-		z0.Data[i] = rng.Float64()
-	}
+	fs, fi, in, z0 := mnistForms(13)
 	probs := map[string]Problem{
 		"state": {F: fs, Z0: z0, T0: 0, T1: 2},
 		"input": {F: fi, Input: in, Z0: z0, T0: 0, T1: 2},

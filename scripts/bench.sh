@@ -20,5 +20,5 @@ run -bench 'MNISTSolveForward|MNISTSolveGradient' -benchtime 8x -count 3 ./ode
 if [[ $TAGS == *openblas* ]]; then
 	run -bench 'MNISTInput|FusedStepEnd' -benchtime 10x -count 3 ./ode
 fi
-run -bench 'StepStatistics' -benchtime 30x -count 3 ./ode
+run -bench 'StepStatistics' -benchtime 100x -count 5 ./ode
 run -bench 'SOSRITrainingIteration' -count 2 ./tasks/spiralsde

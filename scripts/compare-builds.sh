@@ -4,8 +4,8 @@
 # varies by up to 3x over a day). Usage:
 #   bash scripts/compare-builds.sh OLD_COMMIT [ROUNDS]
 # Runs the OpenBLAS build's solver, dynamics and SDE benchmarks ROUNDS times
-# (default 3) for each side and prints every benchmark line, prefixed by
-# "old" or "new".
+# (default 3) for each side, the side that goes first alternating between
+# rounds, and prints every benchmark line, prefixed by "old" or "new".
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 old=${1:?usage: compare-builds.sh OLD_COMMIT [ROUNDS]}
@@ -25,7 +25,10 @@ run() { # side pkg bench benchtime
 	"$work/$1-${2//\//-}.test" -test.run '^$' -test.bench "$3" -test.benchtime "$4" 2>&1 | grep '^Benchmark' | sed "s/^/$1 /"
 }
 for ((r = 1; r <= rounds; r++)); do
-	for side in old new; do
+	# Alternate which build goes first, so that neither gains from the order.
+	order="old new"
+	((r % 2 == 0)) && order="new old"
+	for side in $order; do
 		run "$side" ode 'SpiralGradient$' 1s
 		run "$side" ode 'MNISTSolve(Forward|Gradient)(Input)?$' 6x
 		run "$side" ad 'MNISTDynamics$' 40x

@@ -22,5 +22,8 @@
 // Elementwise functions (Tanh, LinComb, ...) take destination first, never
 // allocate, and split loops longer than par.MinParallel over the machine's
 // cores. Shape mismatches are programmer errors and panic with a message
-// naming both shapes.
+// naming both shapes. Norms are sums over fixed blocks added in block order,
+// so their bits do not depend on the number of cores; FusedSums computes a
+// linear combination and several such sums (of further combinations) in one
+// blocked pass with the same bits as the separate calls.
 package tensor
