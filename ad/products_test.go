@@ -209,7 +209,7 @@ func TestProvideCombinations(t *testing.T) {
 	tp.Reset()
 	vals := []*tensor.Dense{g0, tensor.FromSlice(1, 1, []float64{v0 - 0.25}), tensor.FromSlice(1, 1, []float64{0.25})}
 	tp.ProvideCombinations(vals)
-	xv, g, out = record()
+	_, g, out = record()
 	if n := tp.StopProviding(); n != 3 {
 		t.Fatalf("the recording took %d values, want 3", n)
 	}
