@@ -491,15 +491,16 @@ func (s *stepper) record(t, h float64, u, k1, uw ad.Var, sv *stageVars, wantE, w
 // error and stiffness estimates into s.sums (error first, then the
 // stiffness denominator and numerator). With keep, the error estimate's
 // combination and (with Problem.Input) the stiffness estimate's stage
-// distance are kept in s.utbuf and s.dbuf. It returns u1, whether
-// endSums computed it, and whether it is finite.
-func (s *stepper) endSums(h float64, u, w ad.Var, sv *stageVars, wantE, wantS, keep bool) (u1 []float64, own, finite bool) {
+// distance are kept in s.utbuf and s.dbuf. It reports whether endSums
+// computed u1 and whether u1 is finite, and returns the norms: E, and the
+// stiffness estimate's denominator and numerator (0 where not wanted).
+func (s *stepper) endSums(h float64, u, w ad.Var, sv *stageVars, wantE, wantS, keep bool) (own, finite bool, e, den, num float64) {
 	tab := s.tab
 	ns := tab.Stages
 	uv := u.Value()
 	n := len(uv.Data)
 	s.terms = s.terms[:0]
-	var out []float64
+	var out, u1 []float64
 	s.coef = append(s.coef[:0], 1)
 	s.srcs = append(s.srcs[:0], uv.Data)
 	if tab.FSAL && !w.Valid() {
@@ -564,7 +565,16 @@ func (s *stepper) endSums(h float64, u, w ad.Var, sv *stageVars, wantE, wantS, k
 	if !own {
 		finite = tensor.AllFinite(u1)
 	}
-	return u1, own, finite
+	// The norms as tensor.ErrorNorm, RMS and RMSDiff take them from the sums.
+	rms := func(sum float64) float64 { return math.Sqrt(sum / float64(n)) }
+	k := 0
+	if wantE {
+		e, k = rms(s.sums[0]), 1
+	}
+	if stiff {
+		den, num = rms(s.sums[k]), rms(s.sums[k+1])
+	}
+	return own, finite, e, den, num
 }
 
 // buffer returns d, or a buffer of the stepper's tape when d is nil.
@@ -582,8 +592,7 @@ func (s *stepper) buffer(d *tensor.Dense, r, c int) *tensor.Dense {
 // have the bits the ops would compute.
 func (s *stepper) provideEnd(h float64, u, w ad.Var, sv *stageVars, wantE, wantS bool) {
 	tab := s.tab
-	n := float64(len(u.Value().Data))
-	_, own, _ := s.endSums(h, u, w, sv, wantE, wantS, true)
+	own, _, e, den, num := s.endSums(h, u, w, sv, wantE, wantS, true)
 	scalar := func(k int, v float64) *tensor.Dense {
 		if s.scalars[k] == nil {
 			s.scalars[k] = tensor.New(1, 1)
@@ -598,19 +607,17 @@ func (s *stepper) provideEnd(h float64, u, w ad.Var, sv *stageVars, wantE, wantS
 	if own {
 		s.endVals = append(s.endVals, s.u1buf)
 	}
-	k := 0
 	if wantE {
-		s.endVals = append(s.endVals, s.utbuf, scalar(0, math.Sqrt(s.sums[0]/n)))
-		k = 1
+		s.endVals = append(s.endVals, s.utbuf, scalar(0, e))
 	}
 	if wantS && tab.HasStiffnessEstimate() {
-		den := math.Sqrt(s.sums[k] / n)
 		if w.Valid() {
 			s.endVals = append(s.endVals, s.dbuf)
 		}
 		s.endVals = append(s.endVals, scalar(1, den))
 		if den != 0 && !math.IsNaN(den) {
-			s.endVals = append(s.endVals, scalar(2, math.Sqrt(s.sums[k+1]/n)))
+			// record computes the numerator only then.
+			s.endVals = append(s.endVals, scalar(2, num))
 		}
 	}
 	u.Tape().ProvideCombinations(s.endVals)
@@ -624,8 +631,7 @@ func (s *stepper) provideEnd(h float64, u, w ad.Var, sv *stageVars, wantE, wantS
 func (s *stepper) fusedEnd(h float64, u, w ad.Var, sv *stageVars, wantE, wantS bool) {
 	tab := s.tab
 	tp := u.Tape()
-	n := float64(len(u.Value().Data))
-	_, own, finite := s.endSums(h, u, w, sv, wantE, wantS, false)
+	own, finite, e, den, num := s.endSums(h, u, w, sv, wantE, wantS, false)
 	sv.u1Own, sv.finite = own, finite
 	if own {
 		sv.u1 = tp.Const(s.u1buf)
@@ -636,17 +642,12 @@ func (s *stepper) fusedEnd(h float64, u, w ad.Var, sv *stageVars, wantE, wantS b
 		sv.u1w = sv.g[tab.Stages-1]
 	}
 	sv.e, sv.s = ad.Var{}, ad.Var{}
-	k := 0
 	if wantE {
-		sv.e = tp.Scalar(math.Sqrt(s.sums[0] / n))
-		k = 1
+		sv.e = tp.Scalar(e)
 	}
-	if wantS && tab.HasStiffnessEstimate() {
+	if wantS && tab.HasStiffnessEstimate() && den != 0 && !math.IsNaN(den) {
 		// As ad.Scale(ad.Div(RMSDiff(k_j, k_i), den), 1/StabilityScale).
-		if den := math.Sqrt(s.sums[k] / n); den != 0 && !math.IsNaN(den) {
-			num := math.Sqrt(s.sums[k+1] / n)
-			sv.s = tp.Scalar(num / den * (1 / tab.StabilityScale))
-		}
+		sv.s = tp.Scalar(num / den * (1 / tab.StabilityScale))
 	}
 }
 
