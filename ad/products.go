@@ -105,8 +105,13 @@ func (tp *Tape) StopProducts() {
 // computed the values by other means (fused, say) and vouches that they are
 // what the nodes would compute; it keeps ownership of them and must keep them
 // alive until the tape is Reset. Running out of values, or a value of the
-// wrong shape, panics.
+// wrong shape, panics, as does providing values while the tape reuses
+// combinations captured with CaptureCombinations (the two would compete for
+// the same nodes).
 func (tp *Tape) ProvideCombinations(vals []*tensor.Dense) {
+	if tp.prodMode == productsReuse && tp.prod.combos {
+		panic("ad: ProvideCombinations while reusing captured combinations (CaptureCombinations)")
+	}
 	tp.provide, tp.providePos = vals, 0
 }
 

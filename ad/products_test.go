@@ -233,10 +233,22 @@ func TestProvideCombinations(t *testing.T) {
 	w.Grad.Zero()
 	tp.Reset()
 	tp.ProvideCombinations(vals[:1])
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("running out of provided values did not panic")
+			}
+		}()
+		record()
+	}()
+	tp.Reset()
+	var p Products
+	p.combos = true
+	tp.ReuseProducts(&p)
 	defer func() {
 		if recover() == nil {
-			t.Fatal("running out of provided values did not panic")
+			t.Fatal("providing values while reusing captured combinations did not panic")
 		}
 	}()
-	record()
+	tp.ProvideCombinations(vals)
 }

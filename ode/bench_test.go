@@ -64,9 +64,8 @@ func mnistProblem(f Func, params []*ad.Param) Problem {
 // productTimer times the two matrix products of one MNIST-dynamics
 // evaluation at batch 512 (512x784 by 784x100, 512x100 by 100x784, with
 // their bias fills), interleaved with a benchmark's solves so that both see
-// the same machine speed: this VM's product rate varies by up to 3x over a
-// day, and the ratio of a solve's time per NFE to the products' time does
-// not.
+// the same machine speed: this VM's product rate varies over a day, and the
+// ratio of a solve's time per NFE to the products' time varies much less.
 type productTimer struct {
 	x, w1, h, w2, y1, y2 *tensor.Dense
 	total                time.Duration

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Times an older commit's build against the working tree's in one run, the
 # two alternating, so that both see the same machine speed (this VM's speed
-# varies by up to 3x over a day). Usage:
+# varies during a day; see BENCHMARKS.md). Usage:
 #   bash scripts/compare-builds.sh OLD_COMMIT [ROUNDS]
 # Runs the OpenBLAS build's solver, dynamics and SDE benchmarks ROUNDS times
 # (default 3) for each side, the side that goes first alternating between

@@ -123,18 +123,6 @@ func FusedSums(n int, out []float64, outCoef []float64, outSrc [][]float64, term
 	return true
 }
 
-// nonzero appends the terms with a nonzero coefficient (LinComb drops the
-// others: 0*Inf would give NaN).
-func nonzero(fc []float64, fs [][]float64, c []float64, s [][]float64) ([]float64, [][]float64) {
-	for i, v := range c {
-		if v != 0 {
-			fc = append(fc, v)
-			fs = append(fs, s[i])
-		}
-	}
-	return fc, fs
-}
-
 func grow(x []float64, n int) []float64 {
 	if cap(x) < n {
 		return make([]float64, n)
@@ -180,13 +168,12 @@ var fusedScratch = sync.Pool{New: func() any { return new([normBlock]float64) }}
 func (j *fusedJob) Run(lo, hi int) {
 	buf := fusedScratch.Get().(*[normBlock]float64)
 	defer fusedScratch.Put(buf)
-	var ss [lcChunk][]float64
 	for b := lo; b < hi; b++ {
 		s := b * normBlock
 		e := min(s+normBlock, j.n)
 		if j.out != nil {
 			d := j.out[s:e]
-			combineBlock(d, j.outC, j.outS, s, e, &ss)
+			combineRange(d, false, j.outC, j.outS, s, e)
 			j.finite[b] = AllFinite(d)
 		} else {
 			j.finite[b] = true
@@ -199,11 +186,11 @@ func (j *fusedJob) Run(lo, hi int) {
 				v = vec.SumSquaresDiff(tm.A[s:e], tm.B[s:e])
 			case SumSqComb:
 				x := termBlock(tm, buf, s, e)
-				combineBlock(x, tm.Coef, tm.Src, s, e, &ss)
+				combineRange(x, false, tm.Coef, tm.Src, s, e)
 				v = vec.SumSquares(x)
 			case ErrorComb:
 				x := termBlock(tm, buf, s, e)
-				combineBlock(x, tm.Coef, tm.Src, s, e, &ss)
+				combineRange(x, false, tm.Coef, tm.Src, s, e)
 				v = vec.ErrorNormSum(x, tm.A[s:e], tm.B[s:e], tm.ATol, tm.RTol)
 			}
 			j.part[b*len(j.terms)+t] = v
@@ -218,21 +205,4 @@ func termBlock(tm *SumTerm, buf *[normBlock]float64, s, e int) []float64 {
 		return tm.Out[s:e]
 	}
 	return buf[:e-s]
-}
-
-// combineBlock sets d = sum_i c[i]*src[i][s:e] as lcJob.Run does.
-func combineBlock(d []float64, c []float64, src [][]float64, s, e int, ss *[lcChunk][]float64) {
-	if len(c) == 0 {
-		clear(d)
-		return
-	}
-	acc := false
-	for j := 0; j < len(c); j += lcChunk {
-		m := min(lcChunk, len(c)-j)
-		for i := range m {
-			ss[i] = src[j+i][s:e]
-		}
-		vec.LinComb(d, acc, c[j:j+m], ss[:m])
-		acc = true
-	}
 }

@@ -166,14 +166,7 @@ func linCombJob(name string, dst []float64, coef []float64, srcs [][]float64, ac
 	}
 	checkLen(name, dst, srcs...)
 	k := lcPool.Get().(*lcJob)
-	// Terms with a zero coefficient are dropped (0*Inf would give NaN).
-	fc, fs := k.fc[:0], k.fs[:0]
-	for i, c := range coef {
-		if c != 0 {
-			fc = append(fc, c)
-			fs = append(fs, srcs[i])
-		}
-	}
+	fc, fs := nonzero(k.fc[:0], k.fs[:0], coef, srcs)
 	*k = lcJob{dst: dst, fc: fc, fs: fs, acc: acc}
 	if len(dst) < par.MinParallel {
 		k.Run(0, len(dst))
@@ -197,21 +190,37 @@ type lcJob struct {
 const lcChunk = 16
 
 func (k *lcJob) Run(lo, hi int) {
-	d := k.dst[lo:hi]
-	var ss [lcChunk][]float64
-	acc := k.acc
-	if len(k.fc) == 0 && !acc {
+	combineRange(k.dst[lo:hi], k.acc, k.fc, k.fs, lo, hi)
+}
+
+// combineRange sets d (or adds to it, with acc) sum_i c[i]*src[i][lo:hi],
+// lcChunk sources per pass.
+func combineRange(d []float64, acc bool, c []float64, src [][]float64, lo, hi int) {
+	if len(c) == 0 && !acc {
 		clear(d)
 		return
 	}
-	for j := 0; j < len(k.fc); j += lcChunk {
-		m := min(lcChunk, len(k.fc)-j)
+	var ss [lcChunk][]float64
+	for j := 0; j < len(c); j += lcChunk {
+		m := min(lcChunk, len(c)-j)
 		for i := range m {
-			ss[i] = k.fs[j+i][lo:hi]
+			ss[i] = src[j+i][lo:hi]
 		}
-		vec.LinComb(d, acc, k.fc[j:j+m], ss[:m])
+		vec.LinComb(d, acc, c[j:j+m], ss[:m])
 		acc = true
 	}
+}
+
+// nonzero appends the terms with a nonzero coefficient: linear
+// combinations drop the others (0*Inf would give NaN).
+func nonzero(fc []float64, fs [][]float64, c []float64, s [][]float64) ([]float64, [][]float64) {
+	for i, v := range c {
+		if v != 0 {
+			fc = append(fc, v)
+			fs = append(fs, s[i])
+		}
+	}
+	return fc, fs
 }
 
 var lcPool = sync.Pool{New: func() any { return new(lcJob) }}

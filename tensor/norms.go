@@ -49,11 +49,8 @@ func (j *normJob) Run(lo, hi int) {
 func blockSum(kind normKind, x, a, b []float64, atol, rtol float64) float64 {
 	nb := (len(x) + normBlock - 1) / normBlock
 	j := normPool.Get().(*normJob)
-	part := j.part
-	if cap(part) < nb {
-		part = make([]float64, nb)
-	}
-	*j = normJob{kind: kind, x: x, a: a, b: b, atol: atol, rtol: rtol, part: part[:nb]}
+	part := grow(j.part, nb)
+	*j = normJob{kind: kind, x: x, a: a, b: b, atol: atol, rtol: rtol, part: part}
 	if len(x) < par.MinParallel {
 		j.Run(0, nb)
 	} else {

@@ -6,10 +6,10 @@ import (
 	"testing"
 )
 
-// The "loop" baselines below are copies of the plain Go loops in
-// tensor/norms.go that these kernels replace.
+// The "loop" baselines below are copies of the plain Go loops that
+// tensor/norms.go ran before these kernels replaced them (as at commit 9ed98bf).
 
-// loopErrorNormSum is sumSqScaled of tensor/norms.go.
+// loopErrorNormSum is the error norm's sum (sumSqScaled).
 func loopErrorNormSum(x, u0, u1 []float64, atol, rtol float64) float64 {
 	u0, u1 = u0[:len(x)], u1[:len(x)]
 	s := 0.0
@@ -20,7 +20,7 @@ func loopErrorNormSum(x, u0, u1 []float64, atol, rtol float64) float64 {
 	return s
 }
 
-// loopErrBack is the err branch of bwJob.Run in tensor/norms.go.
+// loopErrBack is the error norm's cotangent (the err branch of bwJob.Run).
 func loopErrBack(gx, g0, g1, x, u0, u1 []float64, atol, rtol, c float64) {
 	for k, v := range x {
 		a0, a1 := math.Abs(u0[k]), math.Abs(u1[k])
@@ -40,7 +40,7 @@ func loopErrBack(gx, g0, g1, x, u0, u1 []float64, atol, rtol, c float64) {
 	}
 }
 
-// loopSign is sign of tensor/norms.go.
+// loopSign is the sign function the loops used.
 func loopSign(x float64) float64 {
 	switch {
 	case x > 0:
@@ -51,8 +51,8 @@ func loopSign(x float64) float64 {
 	return 0
 }
 
-// loopRMSDiffBack is the RMSDiffBackward branch of bwJob.Run in
-// tensor/norms.go.
+// loopRMSDiffBack is RMSDiff's cotangent (the RMSDiffBackward branch of
+// bwJob.Run).
 func loopRMSDiffBack(ga, gb, a, b []float64, c float64) {
 	for k := range a {
 		d := c * (a[k] - b[k])

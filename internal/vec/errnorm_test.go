@@ -84,25 +84,18 @@ func refErrorNormSum(x, u0, u1 []float64, atol, rtol float64) float64 {
 }
 
 // exactErrorNormSum returns the sum of (x/(atol + rtol*max(|u0|,|u1|)))²
-// with every step in 300-bit arithmetic, rounded once at the end. All terms
-// are positive, so the error of the big sum is negligible.
+// with every step in big arithmetic (exactSum), rounded once at the end. The
+// quotients round at 2200 bits; all terms are positive, so the error of the
+// sum is negligible.
 func exactErrorNormSum(x, u0, u1 []float64, atol, rtol float64) float64 {
-	const prec = 300
-	s := new(big.Float).SetPrec(prec)
-	sc := new(big.Float).SetPrec(prec)
-	r := new(big.Float).SetPrec(prec)
-	bt := new(big.Float).SetPrec(prec).SetFloat64(rtol)
-	ba := new(big.Float).SetPrec(prec).SetFloat64(atol)
-	for i := range x {
+	sc := new(big.Float).SetPrec(2200)
+	bt := new(big.Float).SetFloat64(rtol)
+	ba := new(big.Float).SetFloat64(atol)
+	return exactSum(len(x), func(i int, t *big.Float) {
 		sc.SetFloat64(max(math.Abs(u0[i]), math.Abs(u1[i])))
 		sc.Mul(sc, bt).Add(sc, ba)
-		r.SetFloat64(x[i])
-		r.Quo(r, sc)
-		r.Mul(r, r)
-		s.Add(s, r)
-	}
-	f, _ := s.Float64()
-	return f
+		t.SetFloat64(x[i]).Quo(t, sc)
+	})
 }
 
 func TestErrorNormSum(t *testing.T) {

@@ -319,17 +319,25 @@ func refSumSquares(x []float64) float64 {
 	return s
 }
 
-// exactSumSquares returns sum x[i]² rounded once, from big.Float sums.
-func exactSumSquares(x []float64) float64 {
-	s := new(big.Float).SetPrec(2200)
-	t := new(big.Float).SetPrec(2200)
-	for _, v := range x {
-		t.SetFloat64(v)
+// exactSum returns sum_i term(i)² over i < n in 2200-bit arithmetic,
+// rounded once at the end: term sets t to the i-th base (squares of
+// float64 values are exact there, so is their sum).
+func exactSum(n int, term func(i int, t *big.Float)) float64 {
+	const prec = 2200
+	s := new(big.Float).SetPrec(prec)
+	t := new(big.Float).SetPrec(prec)
+	for i := range n {
+		term(i, t)
 		t.Mul(t, t)
 		s.Add(s, t)
 	}
 	f, _ := s.Float64()
 	return f
+}
+
+// exactSumSquares returns sum x[i]² rounded once.
+func exactSumSquares(x []float64) float64 {
+	return exactSum(len(x), func(i int, t *big.Float) { t.SetFloat64(x[i]) })
 }
 
 func TestSumSquares(t *testing.T) {
