@@ -19,6 +19,21 @@
 // time and step size and a hint; bad input is rejected with ErrInvalidInput
 // before any evaluation.
 //
+// # One integration loop
+//
+// Trajectory.Integrate is the integration loop, written once for this
+// package and package sde, as diffrax's diffeqsolve drives any solver and
+// OrdinaryDiffEq's solve! any perform_step!: the saves at T0, the step
+// limit, landing on stops and on T1, the minimum step and its underflow,
+// accept/reject through the PIController and the StepGuard, the step record,
+// the save times inside accepted steps, the checkpoints of the adjoint and
+// the maximum step. A method plugs in as a Stepper (attempt a step from the
+// current state, save inside it, advance to its end); Loop carries the
+// resolved options. The package's files follow the same concepts: problem
+// and options (problem.go), step arithmetic (step.go, stepend.go) and
+// workspace (stepper.go), the loop (integrate.go), the per-step record with
+// its statistics and regularizers (record.go) and the adjoint (adjoint.go).
+//
 // # White-box statistics
 //
 // Every solve records each attempted step (StepStat: t, h, accepted, error

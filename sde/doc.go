@@ -16,9 +16,12 @@
 // adaptive, or on a fixed grid with Options.FixedStep; and the fixed-step
 // Euler-Maruyama method. Save times are stepped on exactly: SDE methods have
 // no free dense output. The solver reuses package ode's machinery rather
-// than forking it: the PIController (ode.DefaultSDEPI: beta1 = 7/15,
-// beta2 = 4/15, qmax = 9/8), ode.Trajectory for the statistics, the
-// regularizers and the adjoint sweep, and ode.SolveError with the sentinels
+// than forking it: its step is an ode.Stepper, driven by the integration
+// loop ode.Trajectory.Integrate that the ODE solver runs too (step limit,
+// landing on save times, minimum step, accept/reject, the step record); the
+// PIController with StochasticDiffEq's defaults (DefaultPI: beta1 = 7/15,
+// beta2 = 4/15, qmax = 9/8); ode.Trajectory for the statistics, the
+// regularizers and the adjoint sweep; and ode.SolveError with the sentinels
 // ode.ErrMaxSteps, ode.ErrStepSizeUnderflow, ode.ErrNonFinite and
 // ode.ErrInvalidInput. The initial step is StochasticDiffEq.jl's heuristic
 // (Hairer's, with the diffusion folded in).

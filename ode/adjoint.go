@@ -3,43 +3,10 @@ package ode
 import (
 	"context"
 	"fmt"
-	"math"
 
 	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/tensor"
 )
-
-// Aggregation combines the per-step terms of a regularizer.
-type Aggregation int
-
-const (
-	// Sum adds the terms over accepted steps (paper eqs. 9 and 11).
-	Sum Aggregation = iota
-	// Mean averages them over accepted steps.
-	Mean
-	// Max takes the largest (its gradient flows through that step only).
-	Max
-)
-
-func (a Aggregation) String() string {
-	switch a {
-	case Sum:
-		return "sum"
-	case Mean:
-		return "mean"
-	case Max:
-		return "max"
-	}
-	return fmt.Sprintf("Aggregation(%d)", int(a))
-}
-
-// Regularization weighs the solver's heuristics into the loss:
-// Error*R_E + Stiffness*R_S, with R_E the aggregate of E_j*|h_j| and R_S the
-// aggregate of S_j over accepted steps.
-type Regularization struct {
-	Error, Stiffness       float64
-	ErrorAgg, StiffnessAgg Aggregation
-}
 
 // Checkpoint is what the adjoint keeps of one accepted step.
 type Checkpoint struct {
@@ -63,36 +30,6 @@ type Checkpoint struct {
 	// SaveLo and SaveHi delimit the saved outputs (indices into
 	// Trajectory.Z) that lie in (T, End].
 	SaveLo, SaveHi int
-}
-
-// Trajectory is the white-box record of a solve, shared by the ODE and SDE
-// solvers: the saved outputs, every attempted step, the work counts, and
-// (for the adjoint) a checkpoint per accepted step.
-type Trajectory struct {
-	// T and Z are the save times and the states there.
-	T []float64
-	Z []*tensor.Dense
-	// Steps records every attempted step in order.
-	Steps []StepStat
-	// NFE counts evaluations of the dynamics, the seed's way: the initial
-	// step heuristic (2), the first FSAL stage (1), and every stage of every
-	// attempted step.
-	NFE int
-	// Accepted and Rejected count steps.
-	Accepted, Rejected int
-	// BackwardNFE counts evaluations of the dynamics that Backward
-	// re-records (every stage of every accepted step but an FSAL step's
-	// first). With Checkpointing KeepProducts they take their products from
-	// the checkpoints instead of computing them.
-	BackwardNFE int
-	// Checkpoints has one entry per accepted step when the solve kept them
-	// (Options.Adjoint).
-	Checkpoints []Checkpoint
-	// Saves0 is the number of saved outputs at the initial time (indices
-	// [0, Saves0)), which no step produces.
-	Saves0 int
-
-	released bool
 }
 
 // StepReplayer re-records accepted steps of a solve for its adjoint: the
@@ -119,63 +56,6 @@ type FSALReplayer interface {
 	// its own values that the next step takes over (invalid where none), in
 	// matching order. The slices stay valid until the next ReplayStep.
 	FSAL() (first, last []ad.Var)
-}
-
-// accepted returns the stats of accepted steps in order.
-func (tr *Trajectory) accepted() []StepStat {
-	out := make([]StepStat, 0, tr.Accepted)
-	for _, st := range tr.Steps {
-		if st.Accepted {
-			out = append(out, st)
-		}
-	}
-	return out
-}
-
-// ErrorRegularizer returns R_E = agg_j E_j*|h_j| over accepted steps.
-func (tr *Trajectory) ErrorRegularizer(agg Aggregation) float64 {
-	v, _ := tr.errorTerms(agg)
-	return v
-}
-
-// StiffnessRegularizer returns R_S = agg_j S_j over accepted steps.
-func (tr *Trajectory) StiffnessRegularizer(agg Aggregation) float64 {
-	v, _ := tr.stiffTerms(agg)
-	return v
-}
-
-func (tr *Trajectory) errorTerms(agg Aggregation) (float64, []float64) {
-	acc := tr.accepted()
-	terms := make([]float64, len(acc))
-	for j, st := range acc {
-		terms[j] = st.ErrorEstimate * math.Abs(st.H)
-	}
-	v, w := aggregate(terms, agg)
-	for j, st := range acc {
-		w[j] *= math.Abs(st.H) // dR/dE_j
-	}
-	return v, w
-}
-
-func (tr *Trajectory) stiffTerms(agg Aggregation) (float64, []float64) {
-	acc := tr.accepted()
-	terms := make([]float64, len(acc))
-	for j, st := range acc {
-		terms[j] = st.StiffnessEstimate
-	}
-	return aggregate(terms, agg)
-}
-
-// Regularizer returns Error*R_E + Stiffness*R_S.
-func (tr *Trajectory) Regularizer(r Regularization) float64 {
-	v := 0.0
-	if r.Error != 0 {
-		v += r.Error * tr.ErrorRegularizer(r.ErrorAgg)
-	}
-	if r.Stiffness != 0 {
-		v += r.Stiffness * tr.StiffnessRegularizer(r.StiffnessAgg)
-	}
-	return v
 }
 
 // Sweep is the discrete adjoint shared by the ODE and SDE solvers. Given the
@@ -458,37 +338,4 @@ func (sol *Solution) Replay(tp *ad.Tape, z0 ad.Var) (z []ad.Var, e, s []ad.Var, 
 	nfe := 0
 	st := newStepper(&sol.prob, &sol.opts, tp, &nfe)
 	return sol.ReplayAll(&odeReplayer{st: st, tr: &sol.Trajectory, chain: true}, z0)
-}
-
-// aggregate returns the aggregate of terms and d(aggregate)/d(term_j).
-func aggregate(terms []float64, agg Aggregation) (float64, []float64) {
-	w := make([]float64, len(terms))
-	if len(terms) == 0 {
-		return 0, w
-	}
-	switch agg {
-	case Mean, Sum:
-		s := 0.0
-		for _, v := range terms {
-			s += v
-		}
-		c := 1.0
-		if agg == Mean {
-			c = 1 / float64(len(terms))
-		}
-		for j := range w {
-			w[j] = c
-		}
-		return c * s, w
-	case Max:
-		best := 0
-		for j, v := range terms {
-			if v > terms[best] {
-				best = j
-			}
-		}
-		w[best] = 1
-		return terms[best], w
-	}
-	panic(fmt.Sprintf("ode: unknown aggregation %d", int(agg)))
 }
