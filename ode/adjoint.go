@@ -252,6 +252,13 @@ func (r *odeReplayer) ReplayStep(j int, u ad.Var, wantE, wantS bool) (ad.Var, ad
 		if r.ck.Products != nil {
 			tp.ReuseProducts(r.ck.Products)
 			r.spent, r.ck.Products = r.ck.Products, nil
+			if r.st.o.Checkpointing == KeepStages {
+				// The forward solve kept the values of both estimates'
+				// ops; the replay must record the same ops to take them in
+				// order, whatever the weights (a zero weight only leaves an
+				// estimate unseeded).
+				wantE, wantS = true, true
+			}
 		}
 	}
 	r.st.record(r.ck.T, r.ck.H, u, k1, uw, &r.sv, wantE, wantS)

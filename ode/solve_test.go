@@ -584,20 +584,43 @@ func TestStepAllocatesNothing(t *testing.T) {
 	}
 }
 
-// TestCheckpointingPolicies: for every method, with rejected steps, the
-// adjoint gives the same bits whether the checkpoints keep the products
-// (KeepProducts), only the states (KeepStates), or were consumed by an
+// policyRegs are the regularizations TestCheckpointingPolicies covers: the
+// error estimate only, the stiffness estimate only, and both, each with
+// every aggregation.
+func policyRegs() []Regularization {
+	var regs []Regularization
+	for _, agg := range []Aggregation{Sum, Mean, Max} {
+		regs = append(regs,
+			Regularization{Error: 0.7, ErrorAgg: agg},
+			Regularization{Stiffness: 0.3, StiffnessAgg: agg},
+			Regularization{Error: 0.7, Stiffness: 0.3, ErrorAgg: agg, StiffnessAgg: agg})
+	}
+	return regs
+}
+
+// TestCheckpointingPolicies: for every method, with rejected steps, and for
+// every regularization of policyRegs, the adjoint gives the same bits
+// whether the checkpoints keep the products (KeepProducts), only the states
+// (KeepStates), the step's arithmetic (KeepStages), or were consumed by an
 // earlier Backward (which then recomputes), and agrees with reverse mode
 // over the whole solve recorded on one tape (Replay, where FSAL stages are
-// shared as in the forward solve) to 1e-11 relative. KeepProducts keeps the
-// expected products: every stage's for the first step, all but the first
-// stage's (carried over as K1) for the later steps of FSAL methods.
+// shared as in the forward solve) to 1e-11 relative. A 1x1 state is among
+// the cases (KeepStages with a weight of zero on one estimate once replayed
+// kept values into the wrong ops: a panic for larger states, a wrong
+// gradient for 1x1). KeepProducts keeps the expected products: every
+// stage's for the first step, all but the first stage's (carried over as
+// K1) for the later steps of FSAL methods.
 func TestCheckpointingPolicies(t *testing.T) {
 	methods := []struct {
 		tab *Tableau
 		dt  float64
 	}{{Tsit5(), 0}, {DP5(), 0}, {BS3(), 0}, {RK4(), 0.05}, {Euler(), 0.02}}
-	for _, c := range gradCases() {
+	sc := ad.NewParam("w", 1, 1)
+	sc.Value.Data[0] = -1.3
+	cases := append(gradCases(), gradCase{name: "scalar", f: func(t float64, z ad.Var) ad.Var {
+		return ad.Tanh(ad.MatMul(z, z.Tape().Param(sc)))
+	}, params: []*ad.Param{sc}, z0: tensor.FromSlice(1, 1, []float64{2}), t1: 2, saves: []float64{0.5, 1, 2}})
+	for _, c := range cases {
 		for _, m := range methods {
 			t.Run(c.name+"/"+m.tab.Name, func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(44, 2))
@@ -606,9 +629,8 @@ func TestCheckpointingPolicies(t *testing.T) {
 				if dt == 0 {
 					dt = c.t1 // a first step over the whole span, to be rejected
 				}
-				reg := Regularization{Error: 0.7, Stiffness: 0.3}
 				var w, dz []*tensor.Dense
-				grads := func(pol Checkpointing, twice bool) ([]float64, *Solution) {
+				grads := func(pol Checkpointing, twice bool, reg Regularization) ([]float64, *Solution) {
 					sol, err := Solve(context.Background(), p, &Options{Method: m.tab, Dt: dt, SaveAt: c.saves, Adjoint: true, Checkpointing: pol})
 					if err != nil {
 						t.Fatal(err)
@@ -630,56 +652,58 @@ func TestCheckpointingPolicies(t *testing.T) {
 					}
 					return out, sol
 				}
-				gp, solP := grads(KeepProducts, false)
-				gs, _ := grads(KeepStates, false)
-				ga, _ := grads(KeepStages, false)
-				gt, _ := grads(KeepProducts, true)
-				gat, _ := grads(KeepStages, true)
-				if !slices.Equal(gp, gs) || !slices.Equal(gp, gt) || !slices.Equal(gp, ga) || !slices.Equal(gp, gat) {
-					t.Fatal("the checkpointing policies give different gradients")
-				}
-				if m.tab.HasErrorEstimate() && solP.Rejected == 0 {
-					t.Fatal("no rejected step: the test needs one")
-				}
+				for _, reg := range policyRegs() {
+					gp, solP := grads(KeepProducts, false, reg)
+					gs, _ := grads(KeepStates, false, reg)
+					ga, _ := grads(KeepStages, false, reg)
+					gt, _ := grads(KeepProducts, true, reg)
+					gat, _ := grads(KeepStages, true, reg)
+					if !slices.Equal(gp, gs) || !slices.Equal(gp, gt) || !slices.Equal(gp, ga) || !slices.Equal(gp, gat) {
+						t.Fatalf("%+v: the checkpointing policies give different gradients:\nproducts %v\nstates   %v\nstages   %v", reg, gp, gs, ga)
+					}
+					if m.tab.HasErrorEstimate() && solP.Rejected == 0 {
+						t.Fatal("no rejected step: the test needs one")
+					}
 
-				// Reverse mode over the whole solve on one tape.
-				tp := ad.NewTape()
-				z0 := tp.Leaf(c.z0, true)
-				zs, es, ss, err := solP.Replay(tp, z0)
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, wE := solP.errorTerms(Sum)
-				_, wS := solP.stiffTerms(Sum)
-				var terms []ad.Var
-				var coef []float64
-				for i, z := range zs {
-					terms = append(terms, ad.Sum(ad.Mul(tp.Const(w[i]), ad.Square(z))))
-					coef = append(coef, 0.5)
-				}
-				for j := range es {
-					if es[j].Valid() {
-						terms, coef = append(terms, es[j]), append(coef, reg.Error*wE[j])
+					// Reverse mode over the whole solve on one tape.
+					tp := ad.NewTape()
+					z0 := tp.Leaf(c.z0, true)
+					zs, es, ss, err := solP.Replay(tp, z0)
+					if err != nil {
+						t.Fatal(err)
 					}
-					if ss[j].Valid() {
-						terms, coef = append(terms, ss[j]), append(coef, reg.Stiffness*wS[j])
+					_, wE := solP.errorTerms(reg.ErrorAgg)
+					_, wS := solP.stiffTerms(reg.StiffnessAgg)
+					var terms []ad.Var
+					var coef []float64
+					for i, z := range zs {
+						terms = append(terms, ad.Sum(ad.Mul(tp.Const(w[i]), ad.Square(z))))
+						coef = append(coef, 0.5)
 					}
-				}
-				gradcheck.ZeroGrads(c.params)
-				tp.Backward(ad.LinComb(coef, terms))
-				want := append(slices.Clone(tp.Grad(z0).Data), gradcheck.FlatGrad(c.params)...)
-				num, den := 0.0, 0.0
-				for i := range want {
-					num += (gp[i] - want[i]) * (gp[i] - want[i])
-					den += want[i] * want[i]
-				}
-				if e := math.Sqrt(num / den); e > 1e-11 {
-					t.Fatalf("Backward differs from reverse mode over the whole solve: relative error %.2g", e)
+					for j := range es {
+						if es[j].Valid() && reg.Error != 0 {
+							terms, coef = append(terms, es[j]), append(coef, reg.Error*wE[j])
+						}
+						if ss[j].Valid() && reg.Stiffness != 0 {
+							terms, coef = append(terms, ss[j]), append(coef, reg.Stiffness*wS[j])
+						}
+					}
+					gradcheck.ZeroGrads(c.params)
+					tp.Backward(ad.LinComb(coef, terms))
+					want := append(slices.Clone(tp.Grad(z0).Data), gradcheck.FlatGrad(c.params)...)
+					num, den := 0.0, 0.0
+					for i := range want {
+						num += (gp[i] - want[i]) * (gp[i] - want[i])
+						den += want[i] * want[i]
+					}
+					if e := math.Sqrt(num / den); e > 1e-11 {
+						t.Fatalf("%+v: Backward differs from reverse mode over the whole solve: relative error %.2g", reg, e)
+					}
 				}
 
 				// What KeepProducts and KeepStages kept (checked on fresh
 				// solves: Backward consumed solP's).
-				perEval := map[string]int{"linear": 1, "spiral": 2, "mnist-small": 2, "mnist-small-input": 1}[c.name]
+				perEval := map[string]int{"linear": 1, "spiral": 2, "mnist-small": 2, "mnist-small-input": 1, "scalar": 1}[c.name]
 				// With Problem.Input: the products k_j*W of the stages
 				// that later stages use.
 				stageProducts := 0
