@@ -3,7 +3,6 @@ package ode
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/whitebox-de/whitebox/ad"
@@ -56,8 +55,13 @@ type Problem struct {
 type Options struct {
 	// Method is the Runge-Kutta tableau. Default Tsit5.
 	Method *Tableau
-	// RTol and ATol are the relative and absolute tolerances. Default 1e-6
-	// each; when set they must be positive and finite.
+	// RTol and ATol are the relative and absolute tolerances: a step is
+	// accepted when RMS(utilde/(ATol + max(|u_n|, |u_{n+1}|)*RTol)) <= 1.
+	// Both 0 (the zero value) means 1e-6 each. Otherwise both are taken as
+	// given: RTol = 0 with ATol > 0 is a pure absolute tolerance, and ATol
+	// must be positive (ATol = 0 is rejected: a pure relative tolerance is
+	// undefined where the state is zero). Neither may be negative or
+	// non-finite.
 	RTol, ATol float64
 	// SaveAt are the times, ascending within [T0, T1], at which the
 	// solution is returned, computed by dense output without forcing steps
@@ -69,11 +73,14 @@ type Options struct {
 	TStops []float64
 	// Dt is the initial step size, or the step size of a fixed-step method
 	// (required there). Default for adaptive methods: Hairer's algorithm.
+	// Dt, DtMin and DtMax are magnitudes: each must be finite and
+	// non-negative (0 means the default), Dt at most the span's length and
+	// DtMin at most DtMax; anything else is rejected before any work.
 	Dt float64
 	// DtMin is the smallest step size allowed before failing with
 	// ErrStepSizeUnderflow. Default: 1e-14 * max(1, |t|).
 	DtMin float64
-	// DtMax bounds the step size. Default: T1 - T0.
+	// DtMax bounds the step size. Default: the span's length.
 	DtMax float64
 	// MaxSteps bounds attempted steps (accepted plus rejected). Default 100000.
 	MaxSteps int
@@ -146,16 +153,9 @@ func (o *Options) withDefaults(p *Problem) (Options, error) {
 	if r.Method == nil {
 		r.Method = Tsit5()
 	}
-	for name, v := range map[string]float64{"RTol": r.RTol, "ATol": r.ATol} {
-		if v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-			return r, invalid("%s = %v; tolerances must be positive and finite (leave 0 for the default 1e-6)", name, v)
-		}
-	}
-	if r.RTol == 0 {
-		r.RTol = 1e-6
-	}
-	if r.ATol == 0 {
-		r.ATol = 1e-6
+	var err error
+	if r.RTol, r.ATol, err = check.Tolerances(r.RTol, r.ATol, 1e-6); err != nil {
+		return r, invalid("%v", err)
 	}
 	if r.MaxSteps == 0 {
 		r.MaxSteps = 100000
@@ -166,12 +166,8 @@ func (o *Options) withDefaults(p *Problem) (Options, error) {
 	if r.MaxSteps < 0 {
 		return r, invalid("MaxSteps = %d must be positive", r.MaxSteps)
 	}
-	span := p.T1 - p.T0
-	if r.DtMax == 0 {
-		r.DtMax = span
-	}
-	if r.Dt < 0 || r.DtMin < 0 || r.DtMax < 0 || math.IsNaN(r.Dt+r.DtMin+r.DtMax) {
-		return r, invalid("Dt, DtMin and DtMax must be non-negative (Dt=%v DtMin=%v DtMax=%v)", r.Dt, r.DtMin, r.DtMax)
+	if r.DtMax, err = check.StepSizes(r.Dt, r.DtMin, r.DtMax, p.T1-p.T0); err != nil {
+		return r, invalid("%v", err)
 	}
 	if !r.Method.HasErrorEstimate() && r.Dt == 0 {
 		return r, invalid("method %s has no error estimate: set Options.Dt to its fixed step size", r.Method.Name)

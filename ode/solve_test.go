@@ -199,6 +199,15 @@ func TestRejectsBadInputBeforeWork(t *testing.T) {
 		"NaN state":         {Problem{F: f, Z0: tensor.FromSlice(1, 1, []float64{math.NaN()}), T0: 0, T1: 1}, nil},
 		"fixed step no dt":  {good, &Options{Method: RK4()}},
 		"bad checkpointing": {good, &Options{Adjoint: true, Checkpointing: Checkpointing(7)}},
+		"infinite fixed dt": {good, &Options{Method: RK4(), Dt: math.Inf(1)}},
+		"infinite dt":       {good, &Options{Dt: math.Inf(1)}},
+		"negative dt":       {good, &Options{Method: RK4(), Dt: -0.1}},
+		"NaN dt":            {good, &Options{Method: Euler(), Dt: math.NaN()}},
+		"dt beyond span":    {good, &Options{Method: RK4(), Dt: 1.5}},
+		"infinite dtmin":    {good, &Options{DtMin: math.Inf(1)}},
+		"infinite dtmax":    {good, &Options{DtMax: math.Inf(1)}},
+		"dtmin over dtmax":  {good, &Options{DtMin: 0.5, DtMax: 0.1}},
+		"pure relative tol": {good, &Options{RTol: 1e-6}},
 		"input shape": {Problem{F: f, Z0: good.Z0, T0: 0, T1: 1, Input: func(tp *ad.Tape) ad.Var {
 			return tp.Const(tensor.New(2, 1))
 		}}, nil},
@@ -211,6 +220,42 @@ func TestRejectsBadInputBeforeWork(t *testing.T) {
 	}
 	if calls != 0 {
 		t.Fatalf("dynamics were evaluated %d times for rejected inputs", calls)
+	}
+}
+
+// TestPureAbsoluteTolerance: RTol = 0 with ATol > 0 controls the absolute
+// error alone (it used to become the default 1e-6 silently): on z' = -z from
+// z0 = 1000 the error at T1 = 1 then stays near ATol, where a relative
+// tolerance of 1e-6 would allow about 1e-4.
+func TestPureAbsoluteTolerance(t *testing.T) {
+	p := scalarProblem(func(t, y float64) float64 { return -y }, 1000, 1)
+	exact := 1000 * math.Exp(-1)
+	errAt := func(o *Options) (float64, int) {
+		sol, err := Solve(context.Background(), p, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return math.Abs(sol.Z[0].Data[0] - exact), sol.Accepted
+	}
+	abs, nAbs := errAt(&Options{RTol: 0, ATol: 1e-7})
+	mixed, nMixed := errAt(&Options{RTol: 1e-6, ATol: 1e-7})
+	if abs > 1e-6 || nAbs <= nMixed {
+		t.Errorf("pure absolute tolerance 1e-7: error %.3g in %d steps; with rtol 1e-6: %.3g in %d steps", abs, nAbs, mixed, nMixed)
+	}
+	sol, err := Solve(context.Background(), p, &Options{RTol: 0, ATol: 1e-7, Adjoint: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The recorded estimate is RMS(utilde)/ATol: replay the first accepted
+	// step and compare with the estimate formed with rtol = 0.
+	tp := ad.NewTape()
+	_, es, _, err := sol.Replay(tp, tp.Const(p.Z0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := sol.accepted()
+	if got := es[0].Scalar(); got != acc[0].ErrorEstimate {
+		t.Errorf("replayed estimate %v, recorded %v", got, acc[0].ErrorEstimate)
 	}
 }
 

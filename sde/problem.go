@@ -65,8 +65,11 @@ type Options struct {
 	// (for experiments and tests). It must meet the strong order 1.5
 	// conditions to 1e-10 (SRITableau.Check).
 	Tableau *SRITableau
-	// RTol and ATol are the relative and absolute tolerances. Default 1e-2
-	// each; when set they must be positive and finite.
+	// RTol and ATol are the relative and absolute tolerances. Both 0 (the
+	// zero value) means 1e-2 each. Otherwise both are taken as given:
+	// RTol = 0 with ATol > 0 is a pure absolute tolerance, and ATol must be
+	// positive (a pure relative tolerance is undefined where the state is
+	// zero). Neither may be negative or non-finite.
 	RTol, ATol float64
 	// SaveAt are the times, ascending within [T0, T1], at which the
 	// solution is returned. SDE methods have no free dense output, so the
@@ -88,7 +91,9 @@ type Options struct {
 	// DtMin is the smallest step size allowed before failing with
 	// ode.ErrStepSizeUnderflow. Default: 1e-14 * max(1, |t|).
 	DtMin float64
-	// DtMax bounds the step size. Default: T1 - T0.
+	// DtMax bounds the step size. Default: T1 - T0. Dt, DtMin and DtMax
+	// must be finite and non-negative (0 means the default), Dt at most
+	// T1 - T0 and DtMin at most DtMax.
 	DtMax float64
 	// MaxSteps bounds attempted steps (accepted plus rejected). Default 100000.
 	MaxSteps int
@@ -190,16 +195,14 @@ func (o *Options) resolve(p *Problem) (*resolved, error) {
 	for _, c := range []struct {
 		name string
 		v    float64
-	}{{"RTol", r.RTol}, {"ATol", r.ATol}, {"Delta", r.Delta}, {"StiffnessScale", r.StiffnessScale}} {
+	}{{"Delta", r.Delta}, {"StiffnessScale", r.StiffnessScale}} {
 		if c.v < 0 || math.IsNaN(c.v) || math.IsInf(c.v, 0) {
 			return nil, invalid("Options.%s = %v must be positive and finite (leave 0 for the default)", c.name, c.v)
 		}
 	}
-	if r.RTol == 0 {
-		r.RTol = 1e-2
-	}
-	if r.ATol == 0 {
-		r.ATol = 1e-2
+	var err error
+	if r.RTol, r.ATol, err = check.Tolerances(r.RTol, r.ATol, 1e-2); err != nil {
+		return nil, invalid("%v", err)
 	}
 	if r.Delta == 0 {
 		r.Delta = 1
@@ -216,11 +219,8 @@ func (o *Options) resolve(p *Problem) (*resolved, error) {
 	if r.MaxSteps < 0 {
 		return nil, invalid("Options.MaxSteps = %d must be positive", r.MaxSteps)
 	}
-	if r.DtMax == 0 {
-		r.DtMax = p.T1 - p.T0
-	}
-	if r.Dt < 0 || r.DtMin < 0 || r.DtMax < 0 || math.IsNaN(r.Dt+r.DtMin+r.DtMax) || math.IsInf(r.Dt, 0) {
-		return nil, invalid("Dt, DtMin and DtMax must be non-negative and finite (Dt=%v DtMin=%v DtMax=%v)", r.Dt, r.DtMin, r.DtMax)
+	if r.DtMax, err = check.StepSizes(r.Dt, r.DtMin, r.DtMax, p.T1-p.T0); err != nil {
+		return nil, invalid("%v", err)
 	}
 	if r.fixed && r.Dt == 0 {
 		if r.tab == nil {

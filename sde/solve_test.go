@@ -309,6 +309,11 @@ func TestRejectsBadInputBeforeWork(t *testing.T) {
 		"unknown method":   {good, &Options{Method: Method(9)}},
 		"bad tableau":      {good, &Options{Tableau: &bad}},
 		"negative steps":   {good, &Options{MaxSteps: -1}},
+		"infinite EM dt":   {good, &Options{Method: MethodEulerMaruyama, Dt: math.Inf(1)}},
+		"dt beyond span":   {good, &Options{Method: MethodEulerMaruyama, Dt: 2}},
+		"infinite dtmax":   {good, &Options{DtMax: math.Inf(1)}},
+		"dtmin over dtmax": {good, &Options{DtMin: 0.5, DtMax: 0.1}},
+		"pure relative":    {good, &Options{RTol: 1e-3}},
 	}
 	for name, c := range cases {
 		_, err := Solve(context.Background(), c.p, c.o)
@@ -318,6 +323,22 @@ func TestRejectsBadInputBeforeWork(t *testing.T) {
 	}
 	if calls != 0 {
 		t.Fatalf("drift or diffusion was evaluated %d times for rejected inputs", calls)
+	}
+}
+
+// TestTolerances: both 0 means the defaults; RTol = 0 with ATol > 0 is a
+// pure absolute tolerance (it used to become the default 1e-2).
+func TestTolerances(t *testing.T) {
+	p := Problem{Drift: ode.Plain(func(_ float64, z, dz []float64) { dz[0] = -z[0] }), Z0: tensor.FromSlice(1, 1, []float64{1}), T0: 0, T1: 1}
+	p.Diffusion = p.Drift
+	for _, c := range []struct{ rtol, atol, wantR, wantA float64 }{{0, 0, 1e-2, 1e-2}, {0, 1e-4, 0, 1e-4}, {1e-3, 1e-4, 1e-3, 1e-4}} {
+		r, err := (&Options{RTol: c.rtol, ATol: c.atol}).resolve(&p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.RTol != c.wantR || r.ATol != c.wantA {
+			t.Errorf("RTol %v ATol %v resolve to %v %v, want %v %v", c.rtol, c.atol, r.RTol, r.ATol, c.wantR, c.wantA)
+		}
 	}
 }
 

@@ -38,3 +38,51 @@ func Times(name string, ts []float64, lo, hi float64, openLo bool) error {
 	}
 	return nil
 }
+
+// Tolerances resolves a solver's relative and absolute tolerances: both 0
+// means def for each; otherwise each is taken as given, so rtol = 0 with
+// atol > 0 is a pure absolute tolerance. Both must be finite and
+// non-negative, and atol positive (a pure relative tolerance is undefined
+// where the state is zero).
+func Tolerances(rtol, atol, def float64) (float64, float64, error) {
+	for _, c := range []struct {
+		name string
+		v    float64
+	}{{"RTol", rtol}, {"ATol", atol}} {
+		if c.v < 0 || math.IsNaN(c.v) || math.IsInf(c.v, 0) {
+			return 0, 0, fmt.Errorf("tolerance Options.%s = %v; tolerances must be non-negative and finite (leave both 0 for the default %v)", c.name, c.v, def)
+		}
+	}
+	if rtol == 0 && atol == 0 {
+		return def, def, nil
+	}
+	if atol == 0 {
+		return 0, 0, fmt.Errorf("Options.ATol = 0 with RTol = %v: a pure relative tolerance is undefined where the state is zero; set ATol > 0 too (RTol = 0 with ATol > 0 is a pure absolute tolerance), or leave both 0 for the default %v", rtol, def)
+	}
+	return rtol, atol, nil
+}
+
+// StepSizes checks a solver's step-size options against the length span
+// (> 0) of the time span and returns DtMax resolved (0 means span). Each
+// must be finite and non-negative (0 means the default); dt, the first or
+// the fixed step's magnitude, must not exceed span, and dtmin not dtmax.
+func StepSizes(dt, dtmin, dtmax, span float64) (float64, error) {
+	for _, c := range []struct {
+		name string
+		v    float64
+	}{{"Dt", dt}, {"DtMin", dtmin}, {"DtMax", dtmax}} {
+		if c.v < 0 || math.IsNaN(c.v) || math.IsInf(c.v, 0) {
+			return 0, fmt.Errorf("step size Options.%s = %v must be positive and finite (a magnitude: the sign follows the span), or 0 for the default", c.name, c.v)
+		}
+	}
+	if dt > span {
+		return 0, fmt.Errorf("Options.Dt = %v is longer than the time span (%v); give a step inside the span", dt, span)
+	}
+	if dtmax == 0 {
+		dtmax = span
+	}
+	if dtmin > dtmax {
+		return 0, fmt.Errorf("Options.DtMin = %v exceeds DtMax = %v", dtmin, dtmax)
+	}
+	return dtmax, nil
+}

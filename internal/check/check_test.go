@@ -50,3 +50,49 @@ func TestTimes(t *testing.T) {
 		}
 	}
 }
+
+func TestTolerances(t *testing.T) {
+	cases := []struct {
+		rtol, atol   float64
+		wantR, wantA float64
+		want         string
+	}{
+		{0, 0, 1e-6, 1e-6, ""},
+		{0, 1e-8, 0, 1e-8, ""},
+		{1e-3, 1e-8, 1e-3, 1e-8, ""},
+		{1e-3, 0, 0, 0, "pure relative"},
+		{-1, 1, 0, 0, "non-negative"},
+		{1, math.Inf(1), 0, 0, "finite"},
+		{math.NaN(), 1, 0, 0, "finite"},
+	}
+	for _, c := range cases {
+		r, a, err := Tolerances(c.rtol, c.atol, 1e-6)
+		if (err == nil) != (c.want == "") || (err != nil && !strings.Contains(err.Error(), c.want)) || r != c.wantR || a != c.wantA {
+			t.Errorf("Tolerances(%v, %v) = %v, %v, %v; want %v, %v, %q", c.rtol, c.atol, r, a, err, c.wantR, c.wantA, c.want)
+		}
+	}
+}
+
+func TestStepSizes(t *testing.T) {
+	cases := []struct {
+		dt, dtmin, dtmax, want float64
+		err                    string
+	}{
+		{0, 0, 0, 2, ""},
+		{0.1, 1e-9, 0.5, 0.5, ""},
+		{2, 0, 0, 2, ""},
+		{math.Inf(1), 0, 0, 0, "Dt = +Inf"},
+		{-0.1, 0, 0, 0, "Dt = -0.1"},
+		{math.NaN(), 0, 0, 0, "Dt = NaN"},
+		{0, math.Inf(1), 0, 0, "DtMin"},
+		{0, 0, math.Inf(1), 0, "DtMax"},
+		{2.5, 0, 0, 0, "longer than the time span"},
+		{0, 0.5, 0.1, 0, "exceeds DtMax"},
+	}
+	for _, c := range cases {
+		got, err := StepSizes(c.dt, c.dtmin, c.dtmax, 2)
+		if (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) || got != c.want {
+			t.Errorf("StepSizes(%v, %v, %v) = %v, %v; want %v, %q", c.dt, c.dtmin, c.dtmax, got, err, c.want, c.err)
+		}
+	}
+}
