@@ -10,8 +10,9 @@ import (
 
 // Checkpoint is what the adjoint keeps of one accepted step.
 type Checkpoint struct {
-	// T is the start of the step, H its size and End its end (exactly the
-	// stop or span end it landed on, where T+H may round differently).
+	// T is the start of the step, H its size (negative backward in time)
+	// and End its end (exactly the stop or span end it landed on, where
+	// T+H may round differently).
 	T, H, End float64
 	// U is the state at T.
 	U *tensor.Dense

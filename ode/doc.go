@@ -13,6 +13,11 @@
 //
 // # Step control
 //
+// A problem with T1 < T0 is integrated backward in time (as torchdiffeq
+// and diffrax allow): the steps are negative, Options.SaveAt and TStops
+// descend from T0 to T1, and the adjoint differentiates the solve as it
+// does a forward one. Step-size options are magnitudes.
+//
 // The PIController follows OrdinaryDiffEq's defaults; the initial step is
 // Hairer's algorithm (InitialStep). Failures are *SolveError values whose
 // Kind is ErrMaxSteps, ErrStepSizeUnderflow or ErrNonFinite, carrying the

@@ -17,11 +17,12 @@ import (
 // (step limit, landing on stops, minimum step, accept/reject, the step
 // record, save times, maximum step) is written once.
 type Stepper interface {
-	// InitialStep returns the first step size when Loop.Dt is 0 (the
-	// method's heuristic), counting its evaluations itself.
+	// InitialStep returns the magnitude of the first step when Loop.Dt is
+	// 0 (the method's heuristic, in the direction from T0 to T1), counting
+	// its evaluations itself.
 	InitialStep() float64
 	// Attempt takes a step of size h from the current state at time t
-	// without moving the state. retry reports that the previous attempt,
+	// without moving the state (h < 0 when integrating backward in time). retry reports that the previous attempt,
 	// from the same t, was rejected. It returns the step's error estimate
 	// (0 for a method without one), its stiffness estimate (0 without one)
 	// and whether the new state is finite.
@@ -41,17 +42,19 @@ type Stepper interface {
 // Loop is the configuration of Trajectory.Integrate, every default
 // resolved by the solver that calls it.
 type Loop struct {
-	// T0 and T1 are the span; Z0 is the state at T0.
+	// T0 and T1 are the span, T1 < T0 to integrate backward in time; Z0
+	// is the state at T0.
 	T0, T1 float64
 	Z0     *tensor.Dense
-	// SaveAt are the save times, ascending in [T0, T1]; empty means the
-	// state at T1 only. Stops are the times to step on exactly, ascending
-	// (entries at or before T0 are skipped); a method without dense
-	// output lists the save times among them.
+	// SaveAt are the save times, monotone from T0 to T1 inside the span;
+	// empty means the state at T1 only. Stops are the times to step on
+	// exactly, in the same order (entries not past T0 are skipped); a
+	// method without dense output lists the save times among them.
 	SaveAt, Stops []float64
-	// Dt is the first step size (0: Stepper.InitialStep). FixedDt > 0
-	// marks a fixed-step method, whose steps are all accepted at that
-	// size (shortened only to land on stops).
+	// Dt is the first step's magnitude (0: Stepper.InitialStep). FixedDt
+	// > 0 marks a fixed-step method, whose steps are all accepted at that
+	// size (shortened only to land on stops). Step sizes here are
+	// magnitudes; the direction is T1 - T0's.
 	Dt, FixedDt float64
 	// DtMin is the smallest step (0: 1e-14*max(1, |t|)); DtMax the largest.
 	DtMin, DtMax float64
@@ -72,6 +75,11 @@ type Loop struct {
 // l.Adjoint, its checkpoint; with no save times, the state at T1 last. It
 // checks ctx once per step. A failure is ctx's error or a *SolveError, with
 // tr holding the partial record.
+//
+// The loop keeps step sizes as magnitudes and measures distances along the
+// direction d = sign(T1 - T0): the step attempted from t is d*h, and a time
+// s lies ahead of t when d*(s - t) > 0. For d = +1 every expression has the
+// bits of its forward-only form.
 func (tr *Trajectory) Integrate(ctx context.Context, st Stepper, l *Loop) error {
 	si := 0
 	for si < len(l.SaveAt) && l.SaveAt[si] == l.T0 {
@@ -80,6 +88,10 @@ func (tr *Trajectory) Integrate(ctx context.Context, st Stepper, l *Loop) error 
 		si++
 	}
 	tr.Saves0 = si
+	d := 1.0
+	if l.T1 < l.T0 {
+		d = -1
+	}
 	h := 0.0
 	if l.Dt > 0 {
 		h = math.Min(l.Dt, l.DtMax)
@@ -87,21 +99,21 @@ func (tr *Trajectory) Integrate(ctx context.Context, st Stepper, l *Loop) error 
 		h = st.InitialStep()
 	}
 	if math.IsNaN(h) || h <= 0 {
-		return &SolveError{Kind: ErrNonFinite, T: l.T0, H: h, Hint: fmt.Sprintf("the initial step heuristic failed; check that %s are finite at T0 or set Options.Dt", l.Dynamics)}
+		return &SolveError{Kind: ErrNonFinite, T: l.T0, H: d * h, Hint: fmt.Sprintf("the initial step heuristic failed; check that %s are finite at T0 or set Options.Dt", l.Dynamics)}
 	}
 	t := l.T0
 	stop := 0
 	var guard StepGuard
 	retry := false // the last attempt was rejected
-	for t < l.T1 {
+	for d*(l.T1-t) > 0 {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		if tr.Accepted+tr.Rejected >= l.MaxSteps {
-			return &SolveError{Kind: ErrMaxSteps, T: t, H: h, Hint: fmt.Sprintf("%d steps attempted; raise Options.MaxSteps or loosen the tolerances (the problem may be stiff)", l.MaxSteps)}
+			return &SolveError{Kind: ErrMaxSteps, T: t, H: d * h, Hint: fmt.Sprintf("%d steps attempted; raise Options.MaxSteps or loosen the tolerances (the problem may be stiff)", l.MaxSteps)}
 		}
 		// Land on stops and on T1.
-		for stop < len(l.Stops) && l.Stops[stop] <= t {
+		for stop < len(l.Stops) && d*(l.Stops[stop]-t) <= 0 {
 			stop++
 		}
 		next := l.T1
@@ -109,25 +121,26 @@ func (tr *Trajectory) Integrate(ctx context.Context, st Stepper, l *Loop) error 
 			next = l.Stops[stop]
 		}
 		hProp := h // the controller's proposal, before landing on a stop
-		if t+h >= next || next-(t+h) < 1e-12*math.Max(1, math.Abs(next)) {
-			h = next - t
+		if r := d * (next - (t + d*h)); r <= 0 || r < 1e-12*math.Max(1, math.Abs(next)) {
+			h = d * (next - t)
 		}
 		dtmin := l.DtMin
 		if dtmin == 0 {
 			dtmin = 1e-14 * math.Max(1, math.Abs(t))
 		}
-		if h < dtmin && next-t > h {
+		if h < dtmin && d*(next-t) > h {
 			if guard.LastNonFinite {
-				return &SolveError{Kind: ErrNonFinite, T: t, H: h, Hint: fmt.Sprintf("%s return NaN or infinite values just after this time, however small the step; check them there", l.Dynamics)}
+				return &SolveError{Kind: ErrNonFinite, T: t, H: d * h, Hint: fmt.Sprintf("%s return NaN or infinite values just after this time, however small the step; check them there", l.Dynamics)}
 			}
-			return &SolveError{Kind: ErrStepSizeUnderflow, T: t, H: h, Hint: fmt.Sprintf("the error estimate stays above tolerance as the step shrinks; the problem may be stiff or singular here: loosen the tolerances or check %s", l.Dynamics)}
+			return &SolveError{Kind: ErrStepSizeUnderflow, T: t, H: d * h, Hint: fmt.Sprintf("the error estimate stays above tolerance as the step shrinks; the problem may be stiff or singular here: loosen the tolerances or check %s", l.Dynamics)}
 		}
-		eest, stiff, finite := st.Attempt(t, h, retry)
+		hs := d * h // the signed step
+		eest, stiff, finite := st.Attempt(t, hs, retry)
 		accept, hNew, giveUp := guard.Decide(l.Controller, h, eest, finite, l.FixedDt)
 		if giveUp {
-			return &SolveError{Kind: ErrNonFinite, T: t, H: h, Hint: fmt.Sprintf("the state or its derivative became NaN or infinite; check %s and the initial state, or lower the step size", l.Dynamics)}
+			return &SolveError{Kind: ErrNonFinite, T: t, H: d * h, Hint: fmt.Sprintf("the state or its derivative became NaN or infinite; check %s and the initial state, or lower the step size", l.Dynamics)}
 		}
-		tr.Steps = append(tr.Steps, StepStat{T: t, H: h, Accepted: accept, ErrorEstimate: eest, StiffnessEstimate: stiff})
+		tr.Steps = append(tr.Steps, StepStat{T: t, H: hs, Accepted: accept, ErrorEstimate: eest, StiffnessEstimate: stiff})
 		retry = !accept
 		if !accept {
 			tr.Rejected++
@@ -135,13 +148,13 @@ func (tr *Trajectory) Integrate(ctx context.Context, st Stepper, l *Loop) error 
 			continue
 		}
 		tr.Accepted++
-		tEnd := t + h
-		if h == next-t {
+		tEnd := t + hs
+		if h == d*(next-t) {
 			tEnd = next
 		}
 		lo := si
-		for si < len(l.SaveAt) && l.SaveAt[si] <= tEnd {
-			theta := (l.SaveAt[si] - t) / h
+		for si < len(l.SaveAt) && d*(tEnd-l.SaveAt[si]) >= 0 {
+			theta := (l.SaveAt[si] - t) / hs
 			if l.SaveAt[si] == tEnd {
 				theta = 1
 			}
@@ -150,7 +163,7 @@ func (tr *Trajectory) Integrate(ctx context.Context, st Stepper, l *Loop) error 
 			si++
 		}
 		if l.Adjoint {
-			tr.Checkpoints = append(tr.Checkpoints, Checkpoint{T: t, H: h, End: tEnd, SaveLo: lo, SaveHi: si})
+			tr.Checkpoints = append(tr.Checkpoints, Checkpoint{T: t, H: hs, End: tEnd, SaveLo: lo, SaveHi: si})
 			st.Advance(&tr.Checkpoints[len(tr.Checkpoints)-1])
 		} else {
 			st.Advance(nil)

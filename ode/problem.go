@@ -3,6 +3,7 @@ package ode
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/whitebox-de/whitebox/ad"
@@ -25,9 +26,12 @@ func Plain(f func(t float64, z, dz []float64)) Func {
 	}
 }
 
-// Problem is an initial value problem on [T0, T1] with a batched state: Z0
+// Problem is an initial value problem from T0 to T1 with a batched state: Z0
 // is batch x features and one adaptive solve covers the whole batch (norms are
-// RMS over all elements).
+// RMS over all elements). T1 < T0 integrates backward in time, as
+// torchdiffeq and diffrax allow: the steps are negative, the save times and
+// stops descend, and Backward differentiates the solve as it does a forward
+// one; T1 = T0 is rejected.
 type Problem struct {
 	F      Func
 	Z0     *tensor.Dense
@@ -63,13 +67,14 @@ type Options struct {
 	// undefined where the state is zero). Neither may be negative or
 	// non-finite.
 	RTol, ATol float64
-	// SaveAt are the times, ascending within [T0, T1], at which the
-	// solution is returned, computed by dense output without forcing steps
-	// onto them (for a method without dense output they are stepped on).
-	// Empty: only the final state at T1.
+	// SaveAt are the times, inside the span and strictly monotone from T0
+	// to T1 (ascending, or descending when integrating backward in time),
+	// at which the solution is returned, computed by dense output without
+	// forcing steps onto them (for a method without dense output they are
+	// stepped on). Empty: only the final state at T1.
 	SaveAt []float64
-	// TStops are times the solver must step on exactly, ascending, inside
-	// (T0, T1).
+	// TStops are times the solver must step on exactly, inside the span
+	// but not T0, strictly monotone from T0 to T1 as SaveAt.
 	TStops []float64
 	// Dt is the initial step size, or the step size of a fixed-step method
 	// (required there). Default for adaptive methods: Hairer's algorithm.
@@ -166,7 +171,7 @@ func (o *Options) withDefaults(p *Problem) (Options, error) {
 	if r.MaxSteps < 0 {
 		return r, invalid("MaxSteps = %d must be positive", r.MaxSteps)
 	}
-	if r.DtMax, err = check.StepSizes(r.Dt, r.DtMin, r.DtMax, p.T1-p.T0); err != nil {
+	if r.DtMax, err = check.StepSizes(r.Dt, r.DtMin, r.DtMax, math.Abs(p.T1-p.T0)); err != nil {
 		return r, invalid("%v", err)
 	}
 	if !r.Method.HasErrorEstimate() && r.Dt == 0 {
@@ -186,7 +191,7 @@ func (p *Problem) validate() error {
 	if p.F == nil {
 		return invalid("Problem.F is nil")
 	}
-	if err := check.InitialValue(p.Z0, p.T0, p.T1); err != nil {
+	if err := check.InitialValue(p.Z0, p.T0, p.T1, true); err != nil {
 		return invalid("%v", err)
 	}
 	if p.Input != nil {
@@ -202,6 +207,14 @@ func (p *Problem) validate() error {
 		}
 	}
 	return nil
+}
+
+// dir is the direction of integration: +1 forward in time, -1 backward.
+func (p *Problem) dir() float64 {
+	if p.T1 < p.T0 {
+		return -1
+	}
+	return 1
 }
 
 func checkTimes(name string, ts []float64, lo, hi float64, openLo bool) error {
@@ -234,7 +247,7 @@ func Solve(ctx context.Context, p Problem, opts *Options) (*Solution, error) {
 	defer s.release()
 	stops := slices.Clone(o.TStops)
 	if !o.Method.HasDenseOutput() {
-		stops = mergeSorted(stops, o.SaveAt, p.T0)
+		stops = mergeSorted(stops, o.SaveAt, p.T0, p.dir())
 	}
 	fixedDt := 0.0
 	if !o.Method.HasErrorEstimate() {
@@ -248,13 +261,18 @@ func Solve(ctx context.Context, p Problem, opts *Options) (*Solution, error) {
 	return s.sol, err
 }
 
-func mergeSorted(a, b []float64, t0 float64) []float64 {
+// mergeSorted merges the times of b past t0 into a, ordered in the
+// direction dir (+1 ascending, -1 descending), without repeats.
+func mergeSorted(a, b []float64, t0, dir float64) []float64 {
 	out := slices.Clone(a)
 	for _, t := range b {
-		if t > t0 {
+		if dir*(t-t0) > 0 {
 			out = append(out, t)
 		}
 	}
 	slices.Sort(out)
+	if dir < 0 {
+		slices.Reverse(out)
+	}
 	return slices.Compact(out)
 }

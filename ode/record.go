@@ -9,7 +9,8 @@ import (
 
 // StepStat is the white-box record of one attempted step.
 type StepStat struct {
-	// T is the start of the step and H its size.
+	// T is the start of the step and H its size (negative backward in
+	// time).
 	T, H float64
 	// Accepted reports whether the controller accepted the step.
 	Accepted bool

@@ -1,6 +1,8 @@
 package ode
 
 import (
+	"math"
+
 	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/tensor"
 )
@@ -118,9 +120,9 @@ func (s *stepper) InitialStep() float64 {
 		out := s.p.F(t, s.input(tp.Const(z)))
 		copy(du, out.Value().Data)
 	}
-	h, nfe := InitialStep(f, p.Z0.Data, p.T0, 1, float64(s.tab.Order), o.ATol, o.RTol, o.DtMax, nil)
+	h, nfe := InitialStep(f, p.Z0.Data, p.T0, p.dir(), float64(s.tab.Order), o.ATol, o.RTol, o.DtMax, nil)
 	s.sol.NFE += nfe
-	return h
+	return math.Abs(h)
 }
 
 // keepUW keeps the value of u*W (Problem.Input) for the steps from the

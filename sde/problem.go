@@ -150,7 +150,7 @@ func (p *Problem) validate() error {
 	if p.Drift == nil || p.Diffusion == nil {
 		return invalid("Problem.Drift and Problem.Diffusion must both be set")
 	}
-	if err := check.InitialValue(p.Z0, p.T0, p.T1); err != nil {
+	if err := check.InitialValue(p.Z0, p.T0, p.T1, false); err != nil {
 		return invalid("%v", err)
 	}
 	return nil

@@ -8,8 +8,9 @@ import (
 )
 
 // InitialValue checks an initial state and time span: a non-empty, finite
-// state and a finite span with t1 > t0.
-func InitialValue(z0 *tensor.Dense, t0, t1 float64) error {
+// state and a finite span with t1 > t0, or with backward set (a solver that
+// integrates backward in time) any t1 != t0.
+func InitialValue(z0 *tensor.Dense, t0, t1 float64, backward bool) error {
 	if z0 == nil || z0.Len() == 0 {
 		return fmt.Errorf("Problem.Z0 is empty; give the initial state as a batch x features matrix")
 	}
@@ -19,21 +20,31 @@ func InitialValue(z0 *tensor.Dense, t0, t1 float64) error {
 	if math.IsNaN(t0) || math.IsNaN(t1) || math.IsInf(t0, 0) || math.IsInf(t1, 0) {
 		return fmt.Errorf("time span [%v, %v] must be finite", t0, t1)
 	}
-	if !(t1 > t0) {
-		return fmt.Errorf("time span [%v, %v] is empty or reversed; T1 must be greater than T0", t0, t1)
+	if t1 == t0 {
+		return fmt.Errorf("time span [%v, %v] is empty; T1 must differ from T0", t0, t1)
+	}
+	if !backward && t1 < t0 {
+		return fmt.Errorf("time span [%v, %v] is reversed; T1 must be greater than T0", t0, t1)
 	}
 	return nil
 }
 
-// Times checks that ts is strictly ascending inside [lo, hi] (inside
-// (lo, hi] when openLo is set). name names the option in messages.
-func Times(name string, ts []float64, lo, hi float64, openLo bool) error {
+// Times checks that ts lies inside the span from t0 to t1 (excluding t0
+// when openT0 is set) and is strictly monotone in the direction of
+// integration: ascending when t1 > t0, descending when t1 < t0. name names
+// the option in messages.
+func Times(name string, ts []float64, t0, t1 float64, openT0 bool) error {
+	lo, hi := min(t0, t1), max(t0, t1)
+	order, back := "ascending", t1 < t0
+	if back {
+		order = "descending"
+	}
 	for i, t := range ts {
-		if math.IsNaN(t) || t < lo || t > hi || (openLo && t == lo) {
-			return fmt.Errorf("%s[%d] = %v lies outside the span [%v, %v]", name, i, t, lo, hi)
+		if math.IsNaN(t) || t < lo || t > hi || (openT0 && t == t0) {
+			return fmt.Errorf("%s[%d] = %v lies outside the span from %v to %v", name, i, t, t0, t1)
 		}
-		if i > 0 && t <= ts[i-1] {
-			return fmt.Errorf("%s must be strictly ascending: %s[%d] = %v follows %v", name, name, i, t, ts[i-1])
+		if i > 0 && (t == ts[i-1] || (t < ts[i-1]) != back) {
+			return fmt.Errorf("%s must be strictly %s from T0 to T1: %s[%d] = %v follows %v", name, order, name, i, t, ts[i-1])
 		}
 	}
 	return nil

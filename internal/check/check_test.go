@@ -11,19 +11,23 @@ import (
 func TestInitialValue(t *testing.T) {
 	ok := tensor.FromSlice(1, 1, []float64{1})
 	cases := []struct {
-		z      *tensor.Dense
-		t0, t1 float64
-		want   string
+		z        *tensor.Dense
+		t0, t1   float64
+		backward bool
+		want     string
 	}{
-		{ok, 0, 1, ""},
-		{nil, 0, 1, "empty"},
-		{tensor.FromSlice(1, 1, []float64{math.Inf(1)}), 0, 1, "NaN or infinite"},
-		{ok, 0, math.NaN(), "finite"},
-		{ok, 1, 1, "empty or reversed"},
-		{ok, 2, 1, "empty or reversed"},
+		{ok, 0, 1, false, ""},
+		{nil, 0, 1, false, "empty"},
+		{tensor.FromSlice(1, 1, []float64{math.Inf(1)}), 0, 1, false, "NaN or infinite"},
+		{ok, 0, math.NaN(), false, "finite"},
+		{ok, 1, 1, false, "is empty"},
+		{ok, 1, 1, true, "is empty"},
+		{ok, 2, 1, false, "reversed"},
+		{ok, 2, 1, true, ""},
+		{ok, 0, 1, true, ""},
 	}
 	for _, c := range cases {
-		err := InitialValue(c.z, c.t0, c.t1)
+		err := InitialValue(c.z, c.t0, c.t1, c.backward)
 		if (err == nil) != (c.want == "") || (err != nil && !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("InitialValue(%v, %v, %v) = %v, want %q", c.z, c.t0, c.t1, err, c.want)
 		}
@@ -47,6 +51,24 @@ func TestTimes(t *testing.T) {
 		err := Times("SaveAt", c.ts, 0, 1, c.openLo)
 		if (err == nil) != (c.want == "") || (err != nil && !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("Times(%v, openLo=%v) = %v, want %q", c.ts, c.openLo, err, c.want)
+		}
+	}
+	// Backward in time (from 1 to 0): descending.
+	back := []struct {
+		ts     []float64
+		openT0 bool
+		want   string
+	}{
+		{[]float64{1, 0.5, 0}, false, ""},
+		{[]float64{1, 0.5}, true, "outside"},
+		{[]float64{0.2, 0.5}, false, "strictly descending"},
+		{[]float64{0.5, 0.5}, false, "strictly descending"},
+		{[]float64{-0.5}, false, "outside"},
+	}
+	for _, c := range back {
+		err := Times("SaveAt", c.ts, 1, 0, c.openT0)
+		if (err == nil) != (c.want == "") || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("Times(%v from 1 to 0, openT0=%v) = %v, want %q", c.ts, c.openT0, err, c.want)
 		}
 	}
 }
