@@ -311,6 +311,65 @@ func (sol *Solution) Backward(ctx context.Context, dZ []*tensor.Dense, r Regular
 	return lam, err
 }
 
+// Loss is a scalar loss of the saved states: z[i] stands for Z[i], the
+// state at T[i]. It records its computation with the ops of package ad on
+// tp and returns a 1x1 Var. It may bind parameters of its own with tp.Param
+// (a readout layer, say); their gradients are added into their Grad fields.
+type Loss func(tp *ad.Tape, z []ad.Var) ad.Var
+
+// LossCotangents evaluates loss at the saved states and returns its value
+// and its gradients dL/dZ[i], the cotangents Sweep and Backward take (nil
+// where the loss does not read Z[i]). It adds the gradients of the
+// parameters the loss binds into their Grad fields.
+func (tr *Trajectory) LossCotangents(loss Loss) (float64, []*tensor.Dense, error) {
+	if loss == nil {
+		return 0, nil, fmt.Errorf("ode: the loss is nil")
+	}
+	tp := ad.GetTape()
+	defer ad.PutTape(tp)
+	z := make([]ad.Var, len(tr.Z))
+	for i, zi := range tr.Z {
+		z[i] = tp.Leaf(zi, true)
+	}
+	l := loss(tp, z)
+	if !l.Valid() || l.Tape() != tp || l.Rows() != 1 || l.Cols() != 1 {
+		what := "an invalid Var"
+		if l.Valid() && l.Tape() != tp {
+			what = "a value recorded on another tape"
+		} else if l.Valid() {
+			what = "a " + l.Value().Shape() + " value"
+		}
+		return 0, nil, fmt.Errorf("ode: the loss returned %s; want a 1x1 value recorded on the tape it was given (reduce with ad.Sum or ad.Mean)", what)
+	}
+	tp.Backward(l)
+	dz := make([]*tensor.Dense, len(z))
+	for i, zi := range z {
+		if g := tp.Grad(zi); g != nil {
+			dz[i] = g.Clone()
+		}
+	}
+	return l.Scalar(), dz, nil
+}
+
+// BackwardLoss is Backward for a loss written with package ad instead of
+// its cotangents: it evaluates loss at the saved states, differentiates it
+// (LossCotangents) and runs Backward with the result and r. It returns the
+// loss's value (without the regularization, which is Regularizer(r)) and
+// the gradient of loss + regularization with respect to Z0, and adds the
+// parameter gradients of the dynamics and of the loss into their Grad
+// fields. It needs Options.Adjoint.
+func (sol *Solution) BackwardLoss(ctx context.Context, loss Loss, r Regularization) (float64, *tensor.Dense, error) {
+	if !sol.opts.Adjoint {
+		return 0, nil, fmt.Errorf("ode: BackwardLoss needs the checkpoints of the forward solve: set Options.Adjoint")
+	}
+	v, dz, err := sol.LossCotangents(loss)
+	if err != nil {
+		return 0, nil, err
+	}
+	dz0, err := sol.Backward(ctx, dz, r)
+	return v, dz0, err
+}
+
 // Release gives the memory of the checkpoints (states and kept products)
 // back to the solvers' pooled tapes, for the next solves to reuse: a
 // training loop calls it once it is done with Backward. The saved outputs

@@ -92,6 +92,11 @@
 // returns the checkpoints' memory to the pooled tapes once Backward is done,
 // so a training loop does not allocate it again at every iteration.
 //
+// Backward takes the cotangents dL/dZ[i] of a loss of the saved states;
+// Solution.BackwardLoss takes the loss itself, written with package ad (a
+// Loss, which may bind parameters of its own), differentiates it and runs
+// Backward. State builds Problem.Z0 from a plain slice.
+//
 // Solution.Replay records the whole frozen solve on one tape instead, which
 // the tests use to check Backward against forward-mode JVPs (the
 // regularizers' finite differences are only about 1e-4 accurate) and

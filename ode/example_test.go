@@ -43,3 +43,38 @@ func Example() {
 	// first step: h=0.0204 E=0.000 S=0.571
 	// dL/dM = [-1.033 -1.384; 1.506 -1.155]
 }
+
+// A loss of the saved states written with package ad replaces the
+// hand-derived cotangents: BackwardLoss differentiates it and runs the
+// adjoint. The initial state comes from a plain slice (ode.State).
+func ExampleSolution_BackwardLoss() {
+	// dz/dt = tanh(z*M) with a trainable 2x2 matrix M, a batch of two states.
+	m := ad.NewParam("M", 2, 2)
+	copy(m.Value.Data, []float64{-0.5, 1, -1, -0.5})
+	f := func(t float64, z ad.Var) ad.Var { return ad.Tanh(ad.MatMul(z, z.Tape().Param(m))) }
+	p := ode.Problem{F: f, Z0: ode.State(2, 2, []float64{1, 0, 0, 1}), T0: 0, T1: 1}
+	sol, err := ode.Solve(context.Background(), p, &ode.Options{SaveAt: []float64{0.5, 1}, Adjoint: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// L = mean((z(1) - target)^2) + 0.1*sum(z(0.5)^2), plus 0.01*R_E.
+	target := ode.State(2, 2, []float64{0, 1, -1, 0})
+	loss := func(tp *ad.Tape, z []ad.Var) ad.Var {
+		fit := ad.Mean(ad.Square(ad.Sub(z[1], tp.Const(target))))
+		return ad.Add(fit, ad.Scale(ad.Sum(ad.Square(z[0])), 0.1))
+	}
+	reg := ode.Regularization{Error: 0.01}
+	l, dz0, err := sol.BackwardLoss(context.Background(), loss, reg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("L = %.5f, R_E = %.3g\n", l, sol.ErrorRegularizer(ode.Sum))
+	fmt.Printf("dL/dZ0 = [%.4f %.4f; %.4f %.4f]\n", dz0.Data[0], dz0.Data[1], dz0.Data[2], dz0.Data[3])
+	fmt.Printf("dL/dM = [%.4f %.4f; %.4f %.4f]\n", m.Grad.Data[0], m.Grad.Data[1], m.Grad.Data[2], m.Grad.Data[3])
+	// Output:
+	// L = 0.34338, R_E = 0.0112
+	// dL/dZ0 = [0.1398 -0.2123; 0.2123 0.1398]
+	// dL/dM = [0.0224 -0.1399; 0.1399 0.0224]
+}

@@ -54,6 +54,16 @@ type Problem struct {
 	Input func(tp *ad.Tape) ad.Var
 }
 
+// State returns a rows x cols state (batch x features) holding a copy of
+// values, row by row: a Problem.Z0 from a plain slice. It panics if
+// len(values) != rows*cols.
+func State(rows, cols int, values []float64) *tensor.Dense {
+	if rows < 0 || cols < 0 || len(values) != rows*cols {
+		panic(fmt.Sprintf("ode: State: %d values cannot form a %dx%d state", len(values), rows, cols))
+	}
+	return tensor.FromSlice(rows, cols, slices.Clone(values))
+}
+
 // Options configure a solve. The zero value (or a nil *Options) means Tsit5
 // at rtol = atol = 1e-6 saving only the final state.
 type Options struct {

@@ -3,6 +3,7 @@ package sde
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/ode"
@@ -66,6 +67,23 @@ func (sol *Solution) Backward(ctx context.Context, dZ []*tensor.Dense, r ode.Reg
 	sol.BackwardDiffusionNFE += ng
 	sol.BackwardNFE += nf + ng
 	return lam, err
+}
+
+// BackwardLoss is Backward for a loss of the saved states written with
+// package ad (see ode.Loss and ode.Trajectory.LossCotangents): it returns
+// the loss's value and the gradient of loss + regularization with respect
+// to Z0, and adds the parameter gradients of drift, diffusion and the loss
+// into their Grad fields. It needs Options.Adjoint.
+func (sol *Solution) BackwardLoss(ctx context.Context, loss ode.Loss, r ode.Regularization) (float64, *tensor.Dense, error) {
+	if !sol.opts.Adjoint {
+		return 0, nil, fmt.Errorf("sde: BackwardLoss needs the step record and the noise of the forward solve: set Options.Adjoint")
+	}
+	v, dz, err := sol.LossCotangents(loss)
+	if err != nil {
+		return 0, nil, fmt.Errorf("sde: %s", strings.TrimPrefix(err.Error(), "ode: "))
+	}
+	dz0, err := sol.Backward(ctx, dz, r)
+	return v, dz0, err
 }
 
 // Replay re-records the whole frozen solve (step sizes and noise as in the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/whitebox-de/whitebox/ad"
@@ -322,5 +323,60 @@ func TestRegularizerGradientIsNotZero(t *testing.T) {
 				t.Errorf("regularization %+v: parameter %s has a zero gradient", reg, pr.Name)
 			}
 		}
+	}
+}
+
+// TestBackwardLoss: BackwardLoss with a loss written with package ad gives
+// the bits of Backward given that loss's cotangents, and its value is the
+// loss at the saved states.
+func TestBackwardLoss(t *testing.T) {
+	p, ps := gradProblem()
+	sol, err := Solve(context.Background(), p, &Options{SaveAt: []float64{0.5, 1}, Seed: 3, Adjoint: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss := func(tp *ad.Tape, z []ad.Var) ad.Var {
+		return ad.Add(ad.Mean(ad.Square(z[1])), ad.Sum(ad.Tanh(z[0])))
+	}
+	reg := ode.Regularization{Error: 0.2, Stiffness: 0.1}
+	gradcheck.ZeroGrads(ps)
+	v, dz0, err := sol.BackwardLoss(context.Background(), loss, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := append(dz0.Data, gradcheck.FlatGrad(ps)...)
+	want := 0.0
+	for _, x := range sol.Z[1].Data {
+		want += x * x / float64(len(sol.Z[1].Data))
+	}
+	for _, x := range sol.Z[0].Data {
+		want += math.Tanh(x)
+	}
+	if math.Abs(v-want) > 1e-13*math.Abs(want) {
+		t.Errorf("loss value %v, want %v", v, want)
+	}
+	_, dz, err := sol.LossCotangents(loss)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gradcheck.ZeroGrads(ps)
+	dzb, err := sol.Backward(context.Background(), dz, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range append(dzb.Data, gradcheck.FlatGrad(ps)...) {
+		if g != got[i] {
+			t.Fatalf("BackwardLoss and Backward differ at %d: %v vs %v", i, got[i], g)
+		}
+	}
+	plain, err := Solve(context.Background(), p, &Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := plain.BackwardLoss(context.Background(), loss, reg); err == nil || !strings.HasPrefix(err.Error(), "sde: ") {
+		t.Errorf("BackwardLoss without Options.Adjoint: %v", err)
+	}
+	if _, _, err := sol.BackwardLoss(context.Background(), nil, reg); err == nil || !strings.HasPrefix(err.Error(), "sde: ") {
+		t.Errorf("BackwardLoss with a nil loss: %v", err)
 	}
 }
