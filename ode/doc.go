@@ -79,6 +79,12 @@
 // Either way memory grows with accepted steps x state size plus one step's
 // tape, never with the recorded intermediates of every stage.
 //
+// The new state u1 = u + h*sum_i b_i k_i (and every stage input and
+// dense output likewise) is formed increment first: the terms h*b_i*k_i
+// are summed and the sum is added to u once, so a component of u far larger
+// than its increment is rounded once, not once per stage
+// (TestStepEndRoundsOnce).
+//
 // The end of a step (the new state u1, the error estimate's combination and
 // norm, the stiffness estimate's norms) reads every stage derivative several
 // times. The forward solve, whose tape nothing back-propagates through,

@@ -73,14 +73,17 @@ func (s *stepper) record(t, h float64, u, k1, uw ad.Var, sv *stageVars, wantE, w
 	sv.k = append(sv.k, k1)
 	sv.g = append(sv.g, g0)
 	for i := 1; i < ns; i++ {
-		s.coef = append(s.coef[:0], 1)
-		s.vars = append(s.vars[:0], g0)
+		// The increment's terms first, the base last (see combine).
+		s.coef = s.coef[:0]
+		s.vars = s.vars[:0]
 		for j := 0; j < i; j++ {
 			if a := tab.A[i][j]; a != 0 {
 				s.coef = append(s.coef, h*a)
 				s.vars = append(s.vars, s.stageTerm(sv, j, w))
 			}
 		}
+		s.coef = append(s.coef, 1)
+		s.vars = append(s.vars, g0)
 		g := ad.LinComb(s.coef, s.vars)
 		sv.g = append(sv.g, g)
 		sv.k = append(sv.k, s.eval(t+tab.C[i]*h, g))
@@ -183,16 +186,22 @@ func (t *Tableau) stageDiff(i, j, m int) float64 {
 	return c
 }
 
-// combine records u + h*sum_i w_i k_i.
+// combine records u + h*sum_i w_i k_i with u as the last term: a linear
+// combination accumulates its terms in order (tensor.LinComb), so the
+// increment h*sum_i w_i k_i is summed first and added to u once, and a
+// component of u much larger than the increment is rounded once, not once
+// per term. The stage inputs are formed the same way.
 func (s *stepper) combine(u ad.Var, h float64, w []float64, k []ad.Var) ad.Var {
-	s.coef = append(s.coef[:0], 1)
-	s.vars = append(s.vars[:0], u)
+	s.coef = s.coef[:0]
+	s.vars = s.vars[:0]
 	for i, wi := range w {
 		if wi != 0 {
 			s.coef = append(s.coef, h*wi)
 			s.vars = append(s.vars, k[i])
 		}
 	}
+	s.coef = append(s.coef, 1)
+	s.vars = append(s.vars, u)
 	return ad.LinComb(s.coef, s.vars)
 }
 

@@ -22,19 +22,22 @@ func (s *stepper) endSums(h float64, u, w ad.Var, sv *stageVars, wantE, wantS, k
 	n := len(uv.Data)
 	s.terms = s.terms[:0]
 	var out, u1 []float64
-	s.coef = append(s.coef[:0], 1)
-	s.srcs = append(s.srcs[:0], uv.Data)
+	s.coef = s.coef[:0]
+	s.srcs = s.srcs[:0]
 	if tab.FSAL && !w.Valid() {
 		u1 = sv.g[ns-1].Value().Data
 	} else {
 		s.u1buf = s.buffer(s.u1buf, uv.Rows, uv.Cols)
 		out, u1, own = s.u1buf.Data, s.u1buf.Data, true
+		// As combine: the increment's terms, then u.
 		for i, b := range tab.B {
 			if b != 0 {
 				s.coef = append(s.coef, h*b)
 				s.srcs = append(s.srcs, sv.k[i].Value().Data)
 			}
 		}
+		s.coef = append(s.coef, 1)
+		s.srcs = append(s.srcs, uv.Data)
 	}
 	// Coefficients and sources of the terms follow the out combination's
 	// in s.coef and s.srcs.

@@ -98,20 +98,22 @@ func (s *stepper) bindNoise(tp *ad.Tape, h float64, dW, dZ []float64) (w, c1, c2
 	return tp.Const(nz[0]), tp.Const(nz[1]), tp.Const(nz[2]), tp.Const(nz[3])
 }
 
-// lin records sum_i coef_i*xs_i over the non-zero coefficients, with a
-// leading base term (coefficient 1) when base is valid. It returns an
+// lin records sum_i coef_i*xs_i over the non-zero coefficients, plus a
+// base term (coefficient 1) when base is valid. The base comes last: a
+// linear combination accumulates its terms in order (tensor.LinComb), so
+// the increment is summed first and added to the base once. It returns an
 // invalid Var when nothing is left.
 func (s *stepper) lin(base ad.Var, coef []float64, xs []ad.Var) ad.Var {
 	s.coef, s.vars = s.coef[:0], s.vars[:0]
-	if base.Valid() {
-		s.coef = append(s.coef, 1)
-		s.vars = append(s.vars, base)
-	}
 	for i, c := range coef {
 		if c != 0 {
 			s.coef = append(s.coef, c)
 			s.vars = append(s.vars, xs[i])
 		}
+	}
+	if base.Valid() {
+		s.coef = append(s.coef, 1)
+		s.vars = append(s.vars, base)
 	}
 	if len(s.vars) == 0 {
 		return ad.Var{}
@@ -133,7 +135,7 @@ func (s *stepper) record(t, h float64, u ad.Var, dW, dZ []float64, sv *stageVars
 		k := s.drift(t, u)
 		g := s.diffusion(t, u)
 		sv.k[0], sv.g[0], sv.h0[0] = k, g, u
-		sv.u1 = ad.LinComb([]float64{1, h, 1}, []ad.Var{u, k, ad.Mul(w, g)})
+		sv.u1 = ad.LinComb([]float64{h, 1, 1}, []ad.Var{k, ad.Mul(w, g), u})
 		return
 	}
 	sq := math.Sqrt(h)
@@ -164,7 +166,9 @@ func (s *stepper) record(t, h float64, u ad.Var, dW, dZ []float64, sv *stageVars
 		c[j] = h * tab.Alpha[j]
 	}
 	g := sv.g[:]
-	terms := [4]ad.Var{s.lin(u, c[:SRIStages], sv.k[:])}
+	// The increment's terms first and u last (see lin).
+	var terms [5]ad.Var
+	terms[0] = s.lin(ad.Var{}, c[:SRIStages], sv.k[:])
 	n := 1
 	var e2 ad.Var
 	for _, pr := range []struct {
@@ -192,6 +196,8 @@ func (s *stepper) record(t, h float64, u ad.Var, dW, dZ []float64, sv *stageVars
 		terms[n] = e2
 		n++
 	}
+	terms[n] = u
+	n++
 	sv.u1 = ad.LinComb(ones[:n], terms[:n])
 	if wantE {
 		// E1 = h (k1 + k2 + k3 + k4); EEst = RMS((delta E1 + E2)/sc).
@@ -219,7 +225,7 @@ func (s *stepper) record(t, h float64, u ad.Var, dW, dZ []float64, sv *stageVars
 	}
 }
 
-var ones = [SRIStages]float64{1, 1, 1, 1}
+var ones = [SRIStages + 1]float64{1, 1, 1, 1, 1}
 
 // InitialStep runs the initial-step heuristic on the solve's tape (before
 // any step is recorded on it).

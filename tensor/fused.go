@@ -41,7 +41,8 @@ type SumTerm struct {
 // so the sources are read from memory about once instead of once per
 // combination, and nothing of size n is written but out.
 //
-// The results have the same bits as the unfused calls: out as LinComb, and
+// The results have the same bits as the unfused calls: out as LinComb (its
+// terms accumulated in order, so a base placed last is added once), and
 // each sum as the one inside SumSq (SumSqComb, of the materialized
 // combination), ErrorNorm (ErrorComb) or RMSDiff (SumSqDiff), which FusedSums
 // sums over the same blocks in the same order. This is the end of a

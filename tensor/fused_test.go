@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"math"
+	"math/big"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -85,5 +86,58 @@ func TestFusedSumsAllocatesNothing(t *testing.T) {
 	FusedSums(n, out, c, src, terms, sums)
 	if a := testing.AllocsPerRun(20, func() { FusedSums(n, out, c, src, terms, sums) }); a > 0 {
 		t.Fatalf("%v allocations per call", a)
+	}
+}
+
+// TestBaseLastRoundsOnce: LinComb and FusedSums accumulate their terms in
+// order, so u + h*sum_i b_i k_i with u as the last term is the increment,
+// summed first, added to u with one rounding, for every length (the vector
+// kernel's body and tail, several blocks, the parallel threshold) and for
+// more sources than one pass takes; with a component of 1.66e11 it is then
+// within half an ulp of the exact sum (math/big) of u and the terms.
+func TestBaseLastRoundsOnce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, m := range []int{7, lcChunk + 3} {
+		for _, n := range []int{1, 5, 1027, 5*normBlock + 13, 300000} {
+			src := make([][]float64, m+1)
+			coef := make([]float64, m+1)
+			for i := range m {
+				coef[i] = 0.0123 * (rng.Float64() - 0.3)
+				src[i] = make([]float64, n)
+				for k := range src[i] {
+					src[i][k] = 1e3 * (2*rng.Float64() - 1)
+				}
+			}
+			u := make([]float64, n)
+			for k := range u {
+				u[k] = 1.66e11 * (1 + 0.01*rng.Float64())
+			}
+			coef[m], src[m] = 1, u
+			inc := make([]float64, n)
+			LinComb(inc, coef[:m], src[:m])
+			got := make([]float64, n)
+			LinComb(got, coef, src)
+			fused := make([]float64, n)
+			FusedSums(n, fused, coef, src, nil, nil)
+			worst := 0.0
+			for k := range n {
+				if want := u[k] + inc[k]; got[k] != want || fused[k] != want {
+					t.Fatalf("m=%d n=%d: element %d: LinComb %v, FusedSums %v, u + increment %v", m, n, k, got[k], fused[k], want)
+				}
+				if k%97 != 0 {
+					continue
+				}
+				exact := new(big.Float).SetPrec(4096).SetFloat64(u[k])
+				for i := range m {
+					term := new(big.Float).SetPrec(4096).SetFloat64(coef[i])
+					exact.Add(exact, term.Mul(term, new(big.Float).SetFloat64(src[i][k])))
+				}
+				d, _ := new(big.Float).SetPrec(4096).Sub(new(big.Float).SetFloat64(got[k]), exact).Float64()
+				worst = math.Max(worst, math.Abs(d)/(math.Nextafter(got[k], math.Inf(1))-got[k]))
+			}
+			if worst > 0.5+1e-6 {
+				t.Errorf("m=%d n=%d: %.2f ulp from the exact sum, want at most 0.5", m, n, worst)
+			}
+		}
 	}
 }

@@ -150,6 +150,13 @@ func addScaledK(d, a, b []float64, s float64) {
 // LinComb sets dst = sum_i coef[i]*srcs[i]; terms with a zero coefficient are
 // skipped. It is the fused Runge-Kutta stage combination. dst must not alias
 // a source.
+//
+// The terms are accumulated in order, one fused multiply-add each (the
+// first a product), whatever the length and the number of sources: a base
+// term placed last with coefficient 1 is added once to the rounded sum of
+// the others. A Runge-Kutta step forms u + h*sum_i b_i k_i that way, the
+// increment first, so that a component of u much larger than the increment
+// is rounded once rather than once per term.
 func LinComb(dst []float64, coef []float64, srcs [][]float64) {
 	linCombJob("LinComb", dst, coef, srcs, false)
 }
