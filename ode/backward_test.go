@@ -193,38 +193,5 @@ func TestBackwardInTimeRoundTrip(t *testing.T) {
 		l, _ := gradcheck.SquareLoss(vals, wts)
 		return l
 	}
-	for dir := range 3 {
-		vz := gradcheck.RandLike(rng, z0)
-		vp := make([]*tensor.Dense, len(params))
-		adj := 0.0
-		for k := range vz.Data {
-			adj += vz.Data[k] * dz0.Data[k]
-		}
-		off := 0
-		for i, pr := range params {
-			vp[i] = gradcheck.RandLike(rng, pr.Value)
-			for k := range vp[i].Data {
-				adj += vp[i].Data[k] * grad[off+k]
-			}
-			off += pr.Value.Len()
-		}
-		const eps = 1e-6
-		move := func(s float64) {
-			for i, pr := range params {
-				tensor.AddScaled(pr.Value.Data, pr.Value.Data, s, vp[i].Data)
-			}
-		}
-		zp, zm := z0.Clone(), z0.Clone()
-		tensor.AddScaled(zp.Data, zp.Data, eps, vz.Data)
-		tensor.AddScaled(zm.Data, zm.Data, -eps, vz.Data)
-		move(eps)
-		lp := loss(zp)
-		move(-2 * eps)
-		lm := loss(zm)
-		move(eps)
-		fd := (lp - lm) / (2 * eps)
-		if e := math.Abs(fd-adj) / math.Max(math.Abs(fd), 1e-12); e > 1e-6 {
-			t.Errorf("direction %d: adjoint %.12g vs finite difference %.12g (relative error %.2g)", dir, adj, fd, e)
-		}
-	}
+	checkDirections(t, rng, z0, dz0, params, grad, loss)
 }

@@ -77,6 +77,9 @@ func DefaultPI(order int) *PIController {
 // strong order 1.5 SOSRI methods (StochasticDiffEq 6.30): Beta1 = 7/15 and
 // Beta2 = 4/15 (the ODE formulas at order 1.5), Gamma = 0.9, Qmin = 1/5,
 // Qmax = 9/8 (steps grow by at most 12.5%), QoldInit = 1e-4.
+//
+// Deprecated: the SDE solver's defaults live in package sde: use
+// sde.DefaultPI.
 func DefaultSDEPI() *PIController {
 	return &PIController{
 		Beta1:    7.0 / 15,

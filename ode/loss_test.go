@@ -57,40 +57,7 @@ func TestBackwardLossMatchesFiniteDifferences(t *testing.T) {
 	if got := replayLoss(z0); got != v {
 		t.Errorf("BackwardLoss's value %v, the replayed loss %v", v, got)
 	}
-	for dir := range 3 {
-		vz := gradcheck.RandLike(rng, z0)
-		vp := make([]*tensor.Dense, len(params))
-		adj := 0.0
-		for k := range vz.Data {
-			adj += vz.Data[k] * dz0.Data[k]
-		}
-		off := 0
-		for i, pr := range params {
-			vp[i] = gradcheck.RandLike(rng, pr.Value)
-			for k := range vp[i].Data {
-				adj += vp[i].Data[k] * grad[off+k]
-			}
-			off += pr.Value.Len()
-		}
-		const eps = 1e-6
-		move := func(s float64) {
-			for i, pr := range params {
-				tensor.AddScaled(pr.Value.Data, pr.Value.Data, s, vp[i].Data)
-			}
-		}
-		zp, zm := z0.Clone(), z0.Clone()
-		tensor.AddScaled(zp.Data, zp.Data, eps, vz.Data)
-		tensor.AddScaled(zm.Data, zm.Data, -eps, vz.Data)
-		move(eps)
-		lp := replayLoss(zp)
-		move(-2 * eps)
-		lm := replayLoss(zm)
-		move(eps)
-		fd := (lp - lm) / (2 * eps)
-		if e := math.Abs(fd-adj) / math.Max(math.Abs(fd), 1e-12); e > 1e-6 {
-			t.Errorf("direction %d: adjoint %.12g vs finite difference %.12g (relative error %.2g)", dir, adj, fd, e)
-		}
-	}
+	checkDirections(t, rng, z0, dz0, params, grad, replayLoss)
 
 	// With a regularization: Backward given the loss's cotangents.
 	reg := Regularization{Error: 0.3, Stiffness: 0.1, ErrorAgg: Sum, StiffnessAgg: Max}
@@ -164,4 +131,46 @@ func TestState(t *testing.T) {
 		}
 	}()
 	State(2, 3, v[:5])
+}
+
+// checkDirections compares the gradient (dz0 for z0, grad for params, as
+// gradcheck.FlatGrad lays it out) with central finite differences of loss,
+// a function of z0 at the parameters' current values, along three random
+// directions of (z0, params), to 1e-6 relative.
+func checkDirections(t *testing.T, rng *rand.Rand, z0, dz0 *tensor.Dense, params []*ad.Param, grad []float64, loss func(z *tensor.Dense) float64) {
+	t.Helper()
+	for dir := range 3 {
+		vz := gradcheck.RandLike(rng, z0)
+		vp := make([]*tensor.Dense, len(params))
+		adj := 0.0
+		for k := range vz.Data {
+			adj += vz.Data[k] * dz0.Data[k]
+		}
+		off := 0
+		for i, pr := range params {
+			vp[i] = gradcheck.RandLike(rng, pr.Value)
+			for k := range vp[i].Data {
+				adj += vp[i].Data[k] * grad[off+k]
+			}
+			off += pr.Value.Len()
+		}
+		const eps = 1e-6
+		move := func(s float64) {
+			for i, pr := range params {
+				tensor.AddScaled(pr.Value.Data, pr.Value.Data, s, vp[i].Data)
+			}
+		}
+		zp, zm := z0.Clone(), z0.Clone()
+		tensor.AddScaled(zp.Data, zp.Data, eps, vz.Data)
+		tensor.AddScaled(zm.Data, zm.Data, -eps, vz.Data)
+		move(eps)
+		lp := loss(zp)
+		move(-2 * eps)
+		lm := loss(zm)
+		move(eps)
+		fd := (lp - lm) / (2 * eps)
+		if e := math.Abs(fd-adj) / math.Max(math.Abs(fd), 1e-12); e > 1e-6 {
+			t.Errorf("direction %d: adjoint %.12g vs finite difference %.12g (relative error %.2g)", dir, adj, fd, e)
+		}
+	}
 }
