@@ -51,8 +51,12 @@ import "math"
 // (Beta1 = 0.2 for Tsit5 and DP5); it differs from torchdiffeq only in
 // shrinking an accepted step whose err is within a factor 0.9^order of 1.
 // At the same tolerance the default controller takes more steps than this
-// one (about 1.7 times torchdiffeq's NFE on the paper's MNIST model) and
-// is the more accurate.
+// one and is the more accurate; at matched error it needs fewer. On the 25
+// DETEST problems with Tsit5 at rtol = atol = 1e-5 ... 1e-10
+// (TestDETESTControllers) it takes 1.14 to 1.28 times the evaluations,
+// with errors 4 to 7 times smaller, and at matched error 5 to 11% fewer
+// evaluations. On the paper's MNIST model it took about 1.7 times
+// torchdiffeq's NFE at the same tolerance.
 type PIController struct {
 	// Beta1 is the exponent of the current error estimate.
 	// Default 7/(10*Order) (0.14 for order 5, 7/30 for order 3).
