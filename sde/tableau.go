@@ -22,7 +22,6 @@ const SRIStages = 4
 //
 // and E1 = h (k_1 + ... + k_4) and E2 are the two parts of its error
 // estimate. Indices are 0-based here: A0[1][0] is the paper's a0_21.
-// SRATableau is the same type under the name the solver brief used.
 type SRITableau struct {
 	// Name is the method's name, "SOSRI" or "SOSRI2".
 	Name string
@@ -40,11 +39,6 @@ type SRITableau struct {
 	// the same 10.6 so that the two report on one scale.
 	StiffnessScale float64
 }
-
-// SRATableau is another name for SRITableau. The methods are of Roessler's
-// SRI class (general diagonal noise), not SRA (additive noise); the alias
-// exists because the project's solver brief names the type SRATableau.
-type SRATableau = SRITableau
 
 // SOSRI returns the coefficients of SOSRI (Rackauckas and Nie 2020), the
 // stability-optimized strong order 1.5 SRI method; StochasticDiffEq.jl calls
