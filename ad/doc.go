@@ -29,19 +29,28 @@
 // their error and stiffness regularizers, whose finite differences are too
 // inaccurate (about 1e-4) to test against.
 //
-// # Checkpointing support
+// # Solver hooks
 //
-// A solver that re-records a step in its reverse sweep can keep some values
-// of the first recording instead of computing them again: CaptureProducts
-// keeps the outputs of the matrix products (MatMul, Dense) in a Products,
-// CaptureCombinations also those of LinComb, RMS, RMSDiff and ErrorNorm, and
-// ReuseProducts makes a later recording of the same computation take them
-// in order (a recording that diverges panics). ProvideCombinations hands
-// the combination nodes values the caller computed itself (the solvers
-// compute a step's combinations and norms in one fused pass, with the same
-// bits). Buffer and Recycle lend pool
-// memory that outlives Reset, and GetTape/PutTape keep tapes with their
-// buffers between solves.
+// The following are hooks for the ODE and SDE solvers' discrete adjoints,
+// not for writing dynamics or losses: code that records a computation and
+// calls Backward or JVP never needs them. Each one's doc ends with "Solver
+// hook". They let a solver that re-records a step in its reverse sweep keep
+// some values of the first recording instead of computing them again:
+//
+//   - [Tape.CaptureProducts] keeps the outputs of the matrix products
+//     (MatMul, Dense) in a [Products]; [Tape.CaptureCombinations] also those
+//     of LinComb, RMS, RMSDiff and ErrorNorm.
+//   - [Tape.ReuseProducts] makes a later recording of the same computation
+//     take them in order (a recording that diverges panics);
+//     [Tape.StopProducts] ends capturing or reusing.
+//   - [Tape.ProvideCombinations] hands the combination nodes values the
+//     caller computed itself (the solvers compute a step's combinations and
+//     norms in one fused pass, with the same bits); [Tape.StopProviding]
+//     ends it.
+//   - [Products] (Len, Floats, Append, Release) holds the captured values.
+//   - [Tape.Buffer] and [Tape.Recycle] lend pool memory that outlives Reset;
+//     [GetTape] and [PutTape] keep tapes with their buffers between solves,
+//     and [DrainTapePool] frees them once a program has finished solving.
 //
 // LinComb's VJP does not scatter its cotangent into each input at once: it
 // records the terms, and an input gathers all of its terms in one

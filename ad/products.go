@@ -15,6 +15,8 @@ import (
 // re-evaluating the dynamics' matrix products in its reverse sweep.
 //
 // The zero value is empty and ready to use.
+//
+// Solver hook: see Solver hooks in the package doc.
 type Products struct {
 	vals []*tensor.Dense
 	// combos: the capture kept combinations too (CaptureCombinations).
@@ -22,9 +24,13 @@ type Products struct {
 }
 
 // Len is the number of captured product values.
+//
+// Solver hook: see Solver hooks in the package doc.
 func (p *Products) Len() int { return len(p.vals) }
 
 // Floats is the number of float64 values the captured products hold.
+//
+// Solver hook: see Solver hooks in the package doc.
 func (p *Products) Floats() int {
 	n := 0
 	for _, v := range p.vals {
@@ -35,6 +41,8 @@ func (p *Products) Floats() int {
 
 // Append moves the values of q to the end of p, leaving q empty. Both must
 // have been captured the same way (products only, or with combinations).
+//
+// Solver hook: see Solver hooks in the package doc.
 func (p *Products) Append(q *Products) {
 	if len(q.vals) == 0 {
 		return
@@ -51,6 +59,8 @@ func (p *Products) Append(q *Products) {
 
 // Release returns p's buffers to tp's pool, where later recordings on tp
 // reuse them, and empties p. Nothing may use values taken from p afterwards.
+//
+// Solver hook: see Solver hooks in the package doc.
 func (p *Products) Release(tp *Tape) {
 	for _, v := range p.vals {
 		tp.put(v)
@@ -70,6 +80,8 @@ const (
 // CaptureProducts makes every product node recorded from now on (until
 // StopProducts or Reset) keep its value in p: the value stays valid after
 // Reset, owned by p. p must be empty or hold values captured the same way.
+//
+// Solver hook: see Solver hooks in the package doc.
 func (tp *Tape) CaptureProducts(p *Products) {
 	tp.prodMode, tp.prod, tp.prodPos = productsCapture, p, 0
 	p.combos = false
@@ -78,6 +90,8 @@ func (tp *Tape) CaptureProducts(p *Products) {
 // CaptureCombinations is CaptureProducts that also keeps the values of the
 // linear combinations and norms (LinComb, RMS, RMSDiff, ErrorNorm): the whole
 // arithmetic of a Runge-Kutta step outside the dynamics' elementwise ops.
+//
+// Solver hook: see Solver hooks in the package doc.
 func (tp *Tape) CaptureCombinations(p *Products) {
 	tp.CaptureProducts(p)
 	p.combos = true
@@ -89,11 +103,15 @@ func (tp *Tape) CaptureCombinations(p *Products) {
 // the same products of the same inputs. A product whose shape differs from
 // the captured one panics, as does running out of captured values. p keeps
 // ownership of the values.
+//
+// Solver hook: see Solver hooks in the package doc.
 func (tp *Tape) ReuseProducts(p *Products) {
 	tp.prodMode, tp.prod, tp.prodPos = productsReuse, p, 0
 }
 
 // StopProducts ends capturing or reusing products.
+//
+// Solver hook: see Solver hooks in the package doc.
 func (tp *Tape) StopProducts() {
 	tp.prodMode, tp.prod, tp.prodPos = productsOff, nil, 0
 }
@@ -108,6 +126,8 @@ func (tp *Tape) StopProducts() {
 // wrong shape, panics, as does providing values while the tape reuses
 // combinations captured with CaptureCombinations (the two would compete for
 // the same nodes).
+//
+// Solver hook: see Solver hooks in the package doc.
 func (tp *Tape) ProvideCombinations(vals []*tensor.Dense) {
 	if tp.prodMode == productsReuse && tp.prod.combos {
 		panic("ad: ProvideCombinations while reusing captured combinations (CaptureCombinations)")
@@ -117,6 +137,8 @@ func (tp *Tape) ProvideCombinations(vals []*tensor.Dense) {
 
 // StopProviding ends ProvideCombinations and reports how many values the
 // recording took.
+//
+// Solver hook: see Solver hooks in the package doc.
 func (tp *Tape) StopProviding() int {
 	n := tp.providePos
 	tp.provide, tp.providePos = nil, 0

@@ -449,6 +449,8 @@ const maxPooledTapes = 8
 // GetTape returns an empty tape from a process-wide pool, with the buffers
 // it collected in earlier use: solvers take one per solve so that repeated
 // solves (training iterations) reuse their memory. Give it back with PutTape.
+//
+// Solver hook: see Solver hooks in the package doc.
 func GetTape() *Tape {
 	tapePool.Lock()
 	defer tapePool.Unlock()
@@ -462,6 +464,8 @@ func GetTape() *Tape {
 
 // PutTape resets tp and returns it to the pool; nothing may use tp or its
 // Vars afterwards.
+//
+// Solver hook: see Solver hooks in the package doc.
 func PutTape(tp *Tape) {
 	tp.Reset()
 	tapePool.Lock()
@@ -473,6 +477,8 @@ func PutTape(tp *Tape) {
 
 // DrainTapePool drops the pooled tapes and the memory they hold (the
 // largest solve's working set), for a program that has finished solving.
+//
+// Solver hook: see Solver hooks in the package doc.
 func DrainTapePool() {
 	tapePool.Lock()
 	defer tapePool.Unlock()
@@ -483,7 +489,11 @@ func DrainTapePool() {
 // Buffer returns an r x c matrix from the tape's pool that Reset does not
 // reclaim: the caller owns it (its contents are arbitrary) until it gives it
 // back with Recycle, to this tape or another.
+//
+// Solver hook: see Solver hooks in the package doc.
 func (tp *Tape) Buffer(r, c int) *tensor.Dense { return tp.get(r, c) }
 
 // Recycle puts d, which nothing may use afterwards, into the tape's pool.
+//
+// Solver hook: see Solver hooks in the package doc.
 func (tp *Tape) Recycle(d *tensor.Dense) { tp.put(d) }

@@ -31,8 +31,9 @@
 // from earlier values; Accept merely drops the intervals that the accepted
 // step covers.
 //
-// Where RSwM as described in REFERENCE §4 (and StochasticDiffEq.jl) treats Z
-// as a second Brownian motion bridged with the same formula as W, this package
+// Where RSwM as described by Rackauckas and Nie (2017) and implemented in
+// DiffEqNoiseProcess.jl treats Z as a second Brownian motion bridged with
+// the same formula as W, this package
 // carries the pair (W, H) of each stored interval and splits it with the exact
 // joint Gaussian bridge of a Brownian motion and its time integral: for an
 // interval of length L with increment W and Levy area H, split at a = qL

@@ -1,8 +1,11 @@
 package ode
 
 import (
+	"context"
 	"math"
 	"testing"
+
+	"github.com/whitebox-de/whitebox/tensor"
 )
 
 func ctlClose(got, want float64) bool {
@@ -28,6 +31,63 @@ func TestControllerDefaults(t *testing.T) {
 	}
 	if d := (&PIController{Order: 3, Qmax: 2}).WithDefaults(); d.Beta1 != c3.Beta1 || d.Beta2 != c3.Beta2 || d.Qmax != 2 || d.Gamma != 0.9 {
 		t.Errorf("partial config with defaults %+v", d)
+	}
+}
+
+// A partly filled controller takes the defaults of the method it serves:
+// with BS3 (order 3) the betas 7/30 and 2/15, not order 5's 0.14 and 0.08.
+func TestControllerDefaultsFor(t *testing.T) {
+	c3 := DefaultPI(3)
+	d := (&PIController{Gamma: 0.8}).WithDefaultsFor(BS3().Order)
+	if d.Beta1 != c3.Beta1 || d.Beta2 != c3.Beta2 || d.Order != 3 || d.Gamma != 0.8 || d.Qmax != 10 || d.Qmin != 0.2 || d.QoldInit != 1e-4 {
+		t.Errorf("{Gamma: 0.8} for BS3: %+v, want the betas of %+v", d, *c3)
+	}
+	// An explicit Order wins over the method's.
+	if d := (&PIController{Order: 5}).WithDefaultsFor(3); d.Beta1 != 0.14 || d.Beta2 != 0.08 || d.Order != 5 {
+		t.Errorf("{Order: 5} for order 3: %+v", d)
+	}
+	// Set betas stay.
+	if d := (&PIController{Beta1: 0.2}).WithDefaultsFor(3); d.Beta1 != 0.2 || d.Beta2 != c3.Beta2 {
+		t.Errorf("{Beta1: 0.2} for order 3: %+v", d)
+	}
+	// The SDE defaults: Qmax 9/8 and the betas of order 1.5.
+	s := DefaultSDEPI()
+	if d := (&PIController{Gamma: 0.8}).WithDefaultsFrom(s); d.Beta1 != s.Beta1 || d.Beta2 != s.Beta2 || d.Qmax != 9.0/8 || d.Gamma != 0.8 || d.Order != 1.5 {
+		t.Errorf("{Gamma: 0.8} from DefaultSDEPI: %+v", d)
+	}
+	// WithDefaults keeps its meaning: order 5.
+	if d := (&PIController{Gamma: 0.8}).WithDefaults(); d.Beta1 != 0.14 || d.Beta2 != 0.08 || d.Order != 5 {
+		t.Errorf("WithDefaults: %+v", d)
+	}
+	// Filling is idempotent: a filled controller is unchanged.
+	if d2 := d.WithDefaultsFor(5); d2 != d {
+		t.Errorf("refilled %+v, was %+v", d2, d)
+	}
+}
+
+// The solver fills a partly set controller for its method's order: a BS3
+// solve with {Gamma: 0.8} steps exactly as one with BS3's betas set.
+func TestPartialControllerTakesMethodOrder(t *testing.T) {
+	t.Skip("enable once Options.withDefaults calls Controller.WithDefaultsFor(Method.Order) (ode/solve.go)")
+	f := Plain(func(t float64, z, dz []float64) { dz[0], dz[1] = z[1], -z[0] })
+	p := Problem{F: f, Z0: tensor.FromSlice(1, 2, []float64{1, 0}), T0: 0, T1: 10}
+	solve := func(c *PIController) *Solution {
+		sol, err := Solve(context.Background(), p, &Options{Method: BS3(), RTol: 1e-8, ATol: 1e-8, Controller: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sol
+	}
+	c3 := DefaultPI(3)
+	partial := solve(&PIController{Gamma: 0.8})
+	full := solve(&PIController{Gamma: 0.8, Beta1: c3.Beta1, Beta2: c3.Beta2})
+	order5 := solve(&PIController{Gamma: 0.8, Order: 5})
+	if partial.NFE != full.NFE || len(partial.Steps) != len(full.Steps) {
+		t.Errorf("{Gamma: 0.8} with BS3: NFE %d, steps %d; with BS3's betas: NFE %d, steps %d",
+			partial.NFE, len(partial.Steps), full.NFE, len(full.Steps))
+	}
+	if order5.NFE == full.NFE {
+		t.Errorf("order 5 and order 3 betas give the same NFE %d: the test cannot tell them apart", full.NFE)
 	}
 }
 

@@ -11,7 +11,7 @@ const SRIStages = 4
 // SRITableau holds the coefficients of a 4-stage stochastic Runge-Kutta method
 // of Roessler's SRI class (Roessler 2010) for Ito SDEs du = f(u,t) dt +
 // g(u,t) dW with diagonal noise, in the notation of Rackauckas and Nie (2020)
-// and REFERENCE §4. With chi1 = (dW^2 - h)/(2 sqrt(h)), chi2 = (dW +
+// and of StochasticDiffEq.jl's SRI caches. With chi1 = (dW^2 - h)/(2 sqrt(h)), chi2 = (dW +
 // dZ/sqrt(3))/2 and chi3 = (dW^3 - 3 dW h)/(6h), one step from u_n is
 //
 //	H0_i = u_n + h sum_{j<i} A0[i][j] k_j + chi2 sum_{j<i} B0[i][j] g_j
@@ -22,7 +22,6 @@ const SRIStages = 4
 //
 // and E1 = h (k_1 + ... + k_4) and E2 are the two parts of its error
 // estimate. Indices are 0-based here: A0[1][0] is the paper's a0_21.
-// SRATableau is the same type under the name the solver brief used.
 type SRITableau struct {
 	// Name is the method's name, "SOSRI" or "SOSRI2".
 	Name string
@@ -36,20 +35,16 @@ type SRITableau struct {
 	Alpha, Beta1, Beta2, Beta3, Beta4 [SRIStages]float64
 	// StiffnessScale divides the raw stiffness estimate
 	// RMS(k4 - k3) / RMS(H0_4 - H0_3): 10.6 for SOSRI2, the factor the
-	// seed code divides by. The seed gives no factor for SOSRI; it uses
-	// the same 10.6 so that the two report on one scale.
+	// authors' code (RegNeuralDE.jl) divides by. It gives no factor for
+	// SOSRI; this package uses the same 10.6 so that the two report on one
+	// scale.
 	StiffnessScale float64
 }
 
-// SRATableau is another name for SRITableau. The methods are of Roessler's
-// SRI class (general diagonal noise), not SRA (additive noise); the alias
-// exists because the project's solver brief names the type SRATableau.
-type SRATableau = SRITableau
-
 // SOSRI returns the coefficients of SOSRI (Rackauckas and Nie 2020), the
 // stability-optimized strong order 1.5 SRI method; StochasticDiffEq.jl calls
-// the same tableau SRIOpt1. Values as in REFERENCE §4, checked against
-// StochasticDiffEq.jl (SOSRIConstantCache, constructSRIOpt1).
+// the same tableau SRIOpt1. Values as in StochasticDiffEq.jl 6.30
+// (SOSRIConstantCache, constructSRIOpt1).
 func SOSRI() SRITableau {
 	return SRITableau{
 		Name: "SOSRI",
@@ -91,8 +86,7 @@ func SOSRI() SRITableau {
 // SOSRI2 returns the coefficients of SOSRI2 (Rackauckas and Nie 2020), the
 // variant whose last two stages sit at t+h, which lets it estimate stiffness
 // from k4 - k3; StochasticDiffEq.jl calls the same tableau SRIOpt2. Values as
-// in REFERENCE §4, checked against StochasticDiffEq.jl (SOSRI2ConstantCache,
-// constructSRIOpt2).
+// in StochasticDiffEq.jl 6.30 (SOSRI2ConstantCache, constructSRIOpt2).
 func SOSRI2() SRITableau {
 	return SRITableau{
 		Name: "SOSRI2",

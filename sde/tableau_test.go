@@ -31,7 +31,8 @@ func controlSRIW1() SRITableau {
 }
 
 // plainSRIStep is one step of an SRI method for a scalar Ito SDE dx = f(t,x) dt +
-// g(t,x) dW, written out from REFERENCE §4, independently of any solver.
+// g(t,x) dW, written out from Rackauckas and Nie (2020) and StochasticDiffEq.jl's
+// SRI step, independently of any solver.
 func plainSRIStep(tab *SRITableau, f, g func(t, x float64) float64, t, x, h, dW, dZ float64) float64 {
 	sq := math.Sqrt(h)
 	chi1 := (dW*dW - h) / (2 * sq)
