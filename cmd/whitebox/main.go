@@ -80,7 +80,7 @@ Commands:
 	listTasks(w)
 	fmt.Fprint(w, `
 Examples:
-  whitebox reproduce spiral                      the main job: 5 methods x 3 seeds, about a minute on 2 idle cores
+  whitebox reproduce spiral                      the main job: 5 methods x 3 seeds, about a minute on 2 cores
   whitebox reproduce spiral --json out.json --out results/spiral
   whitebox reproduce spiral-sde --json sde.json  the spiral SDE of Table 3: 3 methods x 3 seeds, 2 runs at a time
   whitebox train spiral --method error --checkpoint run.ckpt
