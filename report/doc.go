@@ -10,12 +10,15 @@
 //	           "nfe", "train_loss", "test_loss" (null), "test_accuracy" (null)}],
 //	 "summary": [{"method", "n", "nfe_mean", "nfe_std", "train_time_mean_s",
 //	              "predict_time_mean_s", "train_loss_mean", "test_loss_mean" (null),
-//	              "test_accuracy_mean" (null), and the matching *_std fields}]}
+//	              "test_accuracy_mean" (null), and the matching *_std fields}],
+//	 "notes": [str], "checks": [{"name", "pass", "text"}], "verdict": str}
 //
 // Results, Run and Summary are that schema; nullable fields are *float64.
 // Summarize computes the per-method statistics with gonum/stat: the mean and
 // the sample standard deviation (n-1 in the denominator; 0 for a single
 // run). Paper holds the published numbers a reproduction is compared with.
+// Notes, Checks and Verdict are what a task prints under its table: remarks,
+// its acceptance checks (the effect the paper claims) and their verdict.
 // WriteJSON writes atomically; ReadJSON reads a file back.
 //
 // # Markdown

@@ -19,6 +19,30 @@ type Results struct {
 	Config  any       `json:"config"`
 	Runs    []Run     `json:"runs"`
 	Summary []Summary `json:"summary"`
+	// Notes are printed under the table: what the table leaves out.
+	Notes []string `json:"notes,omitempty"`
+	// Checks are the task's acceptance checks (the effect the paper
+	// claims), and Verdict sums them up in one sentence.
+	Checks  []Check `json:"checks,omitempty"`
+	Verdict string  `json:"verdict,omitempty"`
+}
+
+// Check is one acceptance check: a name ("error vs vanilla"), whether it
+// passed, and the sentence that states it with its numbers.
+type Check struct {
+	Name string `json:"name"`
+	Pass bool   `json:"pass"`
+	Text string `json:"text"`
+}
+
+// Passed reports whether every check passed (true when there are none).
+func (r *Results) Passed() bool {
+	for _, c := range r.Checks {
+		if !c.Pass {
+			return false
+		}
+	}
+	return true
 }
 
 // Run is one training run of one method and seed.

@@ -56,12 +56,22 @@
 //
 // # Regularization
 //
-// Method is any combination of the error-estimate regularizer R_E, the
-// stiffness regularizer R_S and STEER, written as in the paper's tables
-// ("vanilla", "error", "stiffness", "error+stiffness", "steer",
-// "steer+error", ...). Regularization adds the coefficients (the error
-// coefficient annealed exponentially from lambda0 to lambda1 over the run,
-// optim.ExpAnneal), the aggregations (sum, mean, max) and STEER's half-width
-// b, and turns them into the ode.Regularization of iteration it and the end
-// time T' ~ U(T-b, T+b) of that iteration.
+// In this package Method names a regularization recipe (in packages ode and
+// sde it names a solver tableau): any combination of the error-estimate
+// regularizer R_E, the stiffness regularizer R_S and STEER, written as in
+// the paper's tables ("vanilla", "error", "stiffness", "error+stiffness",
+// "steer", "steer+error", ...), for neural ODEs and SDEs alike.
+// Regularization adds the coefficients (ErrorCoef, annealed exponentially to
+// ErrorCoefFinal over the run when that is set, optim.ExpAnneal;
+// StiffnessCoef), the aggregations (sum, mean, max) and STEER's half-width
+// SteerB, and turns them into the ode.Regularization of iteration it and the
+// end time T' ~ U(T-b, T+b) of that iteration. Adding a part (a further
+// regularizer) is a field of Method, a row of its parts table and the
+// part's coefficients in Regularization.
+//
+// # Run options
+//
+// RunOptions is the one value every task's training function takes for a
+// run's name, recorders, checkpoint path and interval, and the checkpoint to
+// resume from; RunOptions.Apply sets them on a Loop.
 package train

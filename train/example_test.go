@@ -43,14 +43,14 @@ func ExampleRegularization() {
 		fmt.Println(err)
 		return
 	}
-	r := train.Regularization{Method: m, ErrorFrom: 100, ErrorTo: 10, Stiffness: 0.0285}
+	r := train.Regularization{Method: m, ErrorCoef: 100, ErrorCoefFinal: 10, StiffnessCoef: 0.0285}
 	fmt.Println(r.String())
 	for _, it := range []int{0, 50, 100} {
 		c := r.At(it, 101)
 		fmt.Printf("iteration %3d: lambda %.4g, stiffness %g\n", it, c.Error, c.Stiffness)
 	}
 	// Output:
-	// error+stiffness (lambda 100->10 sum, stiffness 0.0285 sum)
+	// error+stiffness (error 100->10 sum, stiffness 0.0285 sum)
 	// iteration   0: lambda 100, stiffness 0.0285
 	// iteration  50: lambda 31.62, stiffness 0.0285
 	// iteration 100: lambda 10, stiffness 0.0285

@@ -11,17 +11,46 @@ import (
 )
 
 // Method is a composable regularization recipe: any subset of the
-// error-estimate regularizer (ERNODE), the stiffness regularizer (SRNODE) and
-// STEER. The zero value is the unregularized "vanilla" model.
+// error-estimate regularizer (ERNODE, ERNSDE), the stiffness regularizer
+// (SRNODE, SRNSDE) and STEER. The zero value is the unregularized "vanilla"
+// model. (In package ode and sde, Method names a solver tableau instead.)
 type Method struct {
 	Error, Stiffness, STEER bool
+}
+
+// methodParts are the parts a Method combines, in the order of its
+// canonical name. Adding a part is a field of Method, a row here and its
+// coefficients in Regularization.
+var methodParts = []struct {
+	name string
+	flag func(*Method) *bool
+}{
+	{"steer", func(m *Method) *bool { return &m.STEER }},
+	{"error", func(m *Method) *bool { return &m.Error }},
+	{"stiffness", func(m *Method) *bool { return &m.Stiffness }},
+}
+
+// MethodParts returns the names of the parts a Method combines, in the
+// order of its canonical name ("steer", "error", "stiffness").
+func MethodParts() []string {
+	out := make([]string, len(methodParts))
+	for i, p := range methodParts {
+		out[i] = p.name
+	}
+	return out
 }
 
 // Method names of the paper's tables, in the order the reports list them.
 var MethodNames = []string{"vanilla", "error", "stiffness", "error+stiffness", "steer", "steer+error", "steer+stiffness"}
 
-// ParseMethod reads "vanilla" or a '+'-separated combination of "error",
-// "stiffness" and "steer" in any order ("error+stiffness",
+// partsList is "error, stiffness and steer" for error messages.
+func partsList() string {
+	names := MethodParts()
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// ParseMethod reads "vanilla" or a '+'-separated combination of the parts
+// ("error", "stiffness", "steer") in any order ("error+stiffness",
 // "stiffness+steer"). Its String is the canonical spelling.
 func ParseMethod(s string) (Method, error) {
 	var m Method
@@ -30,19 +59,18 @@ func ParseMethod(s string) (Method, error) {
 		return m, nil
 	}
 	if s == "" {
-		return m, fmt.Errorf("train: empty method name; use vanilla or a '+'-joined combination of error, stiffness and steer")
+		return m, fmt.Errorf("train: empty method name; use vanilla or a '+'-joined combination of %s", partsList())
 	}
 	for _, part := range strings.Split(s, "+") {
+		part = strings.TrimSpace(part)
 		var f *bool
-		switch strings.TrimSpace(part) {
-		case "error":
-			f = &m.Error
-		case "stiffness":
-			f = &m.Stiffness
-		case "steer":
-			f = &m.STEER
-		default:
-			return m, fmt.Errorf("train: unknown method part %q in %q; use vanilla or a '+'-joined combination of error, stiffness and steer", part, s)
+		for _, p := range methodParts {
+			if p.name == part {
+				f = p.flag(&m)
+			}
+		}
+		if f == nil {
+			return m, fmt.Errorf("train: unknown method part %q in %q; use vanilla or a '+'-joined combination of %s", part, s, partsList())
 		}
 		if *f {
 			return m, fmt.Errorf("train: method %q names %q twice", s, part)
@@ -56,14 +84,10 @@ func ParseMethod(s string) (Method, error) {
 // steer, error, stiffness joined by '+' ("steer+error", "error+stiffness").
 func (m Method) String() string {
 	var parts []string
-	if m.STEER {
-		parts = append(parts, "steer")
-	}
-	if m.Error {
-		parts = append(parts, "error")
-	}
-	if m.Stiffness {
-		parts = append(parts, "stiffness")
+	for _, p := range methodParts {
+		if *p.flag(&m) {
+			parts = append(parts, p.name)
+		}
 	}
 	if len(parts) == 0 {
 		return "vanilla"
@@ -85,21 +109,25 @@ func ParseAggregation(s string) (ode.Aggregation, error) {
 }
 
 // Regularization is a Method with its coefficients. Fields of parts the
-// Method does not use are ignored.
+// Method does not use are ignored. The command line spells them
+// --error-coef, --error-coef-final, --error-agg, --stiffness-coef,
+// --stiffness-agg and --steer-b in every task.
 type Regularization struct {
 	Method Method
-	// ErrorFrom and ErrorTo are the coefficient lambda of R_E: annealed
-	// exponentially from ErrorFrom at the first iteration to ErrorTo at the
-	// last (optim.ExpAnneal), constant when they are equal.
-	ErrorFrom, ErrorTo float64
+	// ErrorCoef is the coefficient lambda of R_E = agg_j E_j |h_j|. With
+	// ErrorCoefFinal > 0 (and different) it is annealed exponentially from
+	// ErrorCoef at the first iteration to ErrorCoefFinal at the last
+	// (optim.ExpAnneal); with ErrorCoefFinal = 0 it is constant.
+	ErrorCoef, ErrorCoefFinal float64
 	// ErrorAgg aggregates E_j*|h_j| over accepted steps (paper eq. 9: Sum).
 	ErrorAgg ode.Aggregation
-	// Stiffness is the coefficient of R_S, constant over the run.
-	Stiffness float64
+	// StiffnessCoef is the coefficient of R_S = agg_j S_j, constant over
+	// the run.
+	StiffnessCoef float64
 	// StiffnessAgg aggregates S_j over accepted steps (paper eq. 11: Sum).
 	StiffnessAgg ode.Aggregation
 	// SteerB is STEER's half-width b: the end time of each iteration is
-	// drawn from U(T-b, T+b).
+	// drawn from U(T-b, T+b). It must be below the span's length (CheckSpan).
 	SteerB float64
 }
 
@@ -112,15 +140,17 @@ func (r *Regularization) Validate() error {
 		return nil
 	}
 	if r.Method.Error {
-		if err := pos("the error coefficient lambda0", r.ErrorFrom); err != nil {
+		if err := pos("the error coefficient", r.ErrorCoef); err != nil {
 			return err
 		}
-		if err := pos("the error coefficient lambda1", r.ErrorTo); err != nil {
-			return err
+		if r.ErrorCoefFinal != 0 {
+			if err := pos("the final error coefficient", r.ErrorCoefFinal); err != nil {
+				return err
+			}
 		}
 	}
 	if r.Method.Stiffness {
-		if err := pos("the stiffness coefficient", r.Stiffness); err != nil {
+		if err := pos("the stiffness coefficient", r.StiffnessCoef); err != nil {
 			return err
 		}
 	}
@@ -137,17 +167,29 @@ func (r *Regularization) Validate() error {
 	return nil
 }
 
+// CheckSpan checks STEER's half-width against the span [t0, t1] it
+// perturbs: b must be below t1-t0, or the drawn end time could fall at or
+// before t0 and an iteration would fit nothing.
+func (r *Regularization) CheckSpan(t0, t1 float64) error {
+	if r.Method.STEER && !(r.SteerB < t1-t0) {
+		return fmt.Errorf("train: STEER's half-width b = %v must be below the span's length %v (end times are drawn from U(T-b, T+b))", r.SteerB, t1-t0)
+	}
+	return nil
+}
+
 // ErrorCoefficient returns lambda of iteration it (0-based) of a run of n
-// iterations: ErrorFrom * exp(-k it) with k = ln(ErrorFrom/ErrorTo)/(n-1),
-// so the last iteration uses ErrorTo; 0 when the Method has no error term.
+// iterations: ErrorCoef * exp(-k it) with
+// k = ln(ErrorCoef/ErrorCoefFinal)/(n-1), so the last iteration uses
+// ErrorCoefFinal; ErrorCoef when ErrorCoefFinal is 0 or equal; 0 when the
+// Method has no error term.
 func (r *Regularization) ErrorCoefficient(it, n int) float64 {
 	if !r.Method.Error {
 		return 0
 	}
-	if r.ErrorFrom == r.ErrorTo {
-		return r.ErrorFrom
+	if r.ErrorCoefFinal == 0 || r.ErrorCoefFinal == r.ErrorCoef {
+		return r.ErrorCoef
 	}
-	return optim.ExpAnneal(r.ErrorFrom, r.ErrorTo, max(1, n-1)).At(it)
+	return optim.ExpAnneal(r.ErrorCoef, r.ErrorCoefFinal, max(1, n-1)).At(it)
 }
 
 // At returns the ode.Regularization of iteration it of n.
@@ -155,7 +197,7 @@ func (r *Regularization) At(it, n int) ode.Regularization {
 	o := ode.Regularization{ErrorAgg: r.ErrorAgg, StiffnessAgg: r.StiffnessAgg}
 	o.Error = r.ErrorCoefficient(it, n)
 	if r.Method.Stiffness {
-		o.Stiffness = r.Stiffness
+		o.Stiffness = r.StiffnessCoef
 	}
 	return o
 }
@@ -171,18 +213,18 @@ func (r *Regularization) EndTime(t0, t1 float64, rng *rand.Rand) float64 {
 }
 
 // String describes the regularization compactly, e.g.
-// "error+stiffness (lambda 100->10 sum, stiffness 0.1 max)".
+// "error+stiffness (error 100->10 sum, stiffness 0.1 max)".
 func (r *Regularization) String() string {
 	var d []string
 	if r.Method.Error {
-		if r.ErrorFrom == r.ErrorTo {
-			d = append(d, fmt.Sprintf("lambda %g %v", r.ErrorFrom, r.ErrorAgg))
+		if r.ErrorCoefFinal == 0 || r.ErrorCoefFinal == r.ErrorCoef {
+			d = append(d, fmt.Sprintf("error %g %v", r.ErrorCoef, r.ErrorAgg))
 		} else {
-			d = append(d, fmt.Sprintf("lambda %g->%g %v", r.ErrorFrom, r.ErrorTo, r.ErrorAgg))
+			d = append(d, fmt.Sprintf("error %g->%g %v", r.ErrorCoef, r.ErrorCoefFinal, r.ErrorAgg))
 		}
 	}
 	if r.Method.Stiffness {
-		d = append(d, fmt.Sprintf("stiffness %g %v", r.Stiffness, r.StiffnessAgg))
+		d = append(d, fmt.Sprintf("stiffness %g %v", r.StiffnessCoef, r.StiffnessAgg))
 	}
 	if r.Method.STEER {
 		d = append(d, fmt.Sprintf("steer b %g", r.SteerB))

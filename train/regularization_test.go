@@ -41,7 +41,7 @@ func TestParseAggregation(t *testing.T) {
 }
 
 func TestErrorCoefficientAnneals(t *testing.T) {
-	r := Regularization{Method: Method{Error: true}, ErrorFrom: 100, ErrorTo: 10}
+	r := Regularization{Method: Method{Error: true}, ErrorCoef: 100, ErrorCoefFinal: 10}
 	const n = 76
 	if got := r.ErrorCoefficient(0, n); got != 100 {
 		t.Errorf("first iteration %v, want 100", got)
@@ -54,9 +54,13 @@ func TestErrorCoefficientAnneals(t *testing.T) {
 	if math.Abs(b/a-c/b) > 1e-12 {
 		t.Errorf("not exponential: %v %v %v", a, b, c)
 	}
-	r.ErrorTo = 100
+	r.ErrorCoefFinal = 100
 	if r.ErrorCoefficient(40, n) != 100 {
 		t.Error("equal endpoints should give a constant")
+	}
+	r.ErrorCoefFinal = 0
+	if r.ErrorCoefficient(40, n) != 100 {
+		t.Error("a zero final coefficient should give a constant")
 	}
 	r.Method.Error = false
 	if r.ErrorCoefficient(0, n) != 0 {
@@ -65,7 +69,7 @@ func TestErrorCoefficientAnneals(t *testing.T) {
 }
 
 func TestAtAndValidate(t *testing.T) {
-	r := Regularization{Method: Method{Stiffness: true}, ErrorFrom: 5, ErrorTo: 5, Stiffness: 0.3, StiffnessAgg: ode.Max, ErrorAgg: ode.Mean}
+	r := Regularization{Method: Method{Stiffness: true}, ErrorCoef: 5, StiffnessCoef: 0.3, StiffnessAgg: ode.Max, ErrorAgg: ode.Mean}
 	got := r.At(3, 10)
 	if got != (ode.Regularization{Stiffness: 0.3, StiffnessAgg: ode.Max, ErrorAgg: ode.Mean}) {
 		t.Errorf("At = %+v", got)
@@ -74,8 +78,9 @@ func TestAtAndValidate(t *testing.T) {
 		t.Error(err)
 	}
 	bad := []Regularization{
-		{Method: Method{Error: true}, ErrorFrom: 0, ErrorTo: 1},
-		{Method: Method{Stiffness: true}, Stiffness: math.Inf(1)},
+		{Method: Method{Error: true}, ErrorCoef: 0, ErrorCoefFinal: 1},
+		{Method: Method{Error: true}, ErrorCoef: 1, ErrorCoefFinal: -1},
+		{Method: Method{Stiffness: true}, StiffnessCoef: math.Inf(1)},
 		{Method: Method{STEER: true}},
 		{ErrorAgg: ode.Aggregation(7)},
 	}
@@ -116,9 +121,38 @@ func TestSteerEndTime(t *testing.T) {
 }
 
 func TestRegularizationString(t *testing.T) {
-	r := Regularization{Method: Method{Error: true, Stiffness: true, STEER: true}, ErrorFrom: 100, ErrorTo: 10, Stiffness: 0.1, StiffnessAgg: ode.Max, SteerB: 0.5}
-	want := "steer+error+stiffness (lambda 100->10 sum, stiffness 0.1 max, steer b 0.5)"
+	r := Regularization{Method: Method{Error: true, Stiffness: true, STEER: true}, ErrorCoef: 100, ErrorCoefFinal: 10, StiffnessCoef: 0.1, StiffnessAgg: ode.Max, SteerB: 0.5}
+	want := "steer+error+stiffness (error 100->10 sum, stiffness 0.1 max, steer b 0.5)"
 	if r.String() != want {
 		t.Errorf("String() = %q, want %q", r.String(), want)
+	}
+}
+
+func TestCheckSpan(t *testing.T) {
+	r := Regularization{Method: Method{STEER: true}, SteerB: 1.5}
+	if err := r.CheckSpan(0, 1.5); err == nil || !strings.Contains(err.Error(), "below the span's length 1.5") {
+		t.Errorf("b = T: %v", err)
+	}
+	r.SteerB = 1.49
+	if err := r.CheckSpan(0, 1.5); err != nil {
+		t.Errorf("b < T: %v", err)
+	}
+	if err := (&Regularization{SteerB: 9}).CheckSpan(0, 1); err != nil {
+		t.Errorf("without STEER b is not used: %v", err)
+	}
+}
+
+// Every part named by MethodParts parses, and a Method with all of them
+// prints them in that order.
+func TestMethodParts(t *testing.T) {
+	parts := MethodParts()
+	m, err := ParseMethod(strings.Join(parts, "+"))
+	if err != nil || m.String() != strings.Join(parts, "+") {
+		t.Errorf("all parts: %v %v", m, err)
+	}
+	for _, p := range parts {
+		if m, err := ParseMethod(p); err != nil || m.String() != p || m == (Method{}) {
+			t.Errorf("%s: %v %v", p, m, err)
+		}
 	}
 }

@@ -7,6 +7,15 @@
 //	whitebox train <task> [flags]       one training run with checkpoints and --resume
 //
 // Run `whitebox <command> --help` for the flags and their defaults. Bad flags
-// or paths print a one-line error and exit with status 2; a failed run exits
-// with 1, an interrupted one (Ctrl-C) with 130 after writing its checkpoint.
+// or paths print a one-line error and exit with status 2 (every output path
+// is checked before training); a failed run, or a failed write of its
+// metrics, exits with 1, an interrupted one (Ctrl-C) with 130 after writing
+// its checkpoint. (Under `go run` both arrive as 1, with go run's own "exit
+// status" line; build the binary to see them.)
+//
+// The command holds no code of its own per experiment: each task is a
+// package under tasks/ implementing tasks.Task, registered by a blank import
+// in tasks.go; this package is the flags, the generic harness (runs,
+// workers, progress, metrics, checkpoints, table, JSON, figures) and that
+// list.
 package main

@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
+
+	"github.com/whitebox-de/whitebox/internal/atomicfile"
 )
 
-// flags wraps a FlagSet that reports errors instead of printing them.
+// flags wraps a FlagSet that reports errors instead of printing them. It is
+// the tasks.FlagSet a task declares its flags on.
 type flags struct {
 	*flag.FlagSet
 	cmd      string // "whitebox reproduce spiral"
@@ -53,33 +54,36 @@ func (f *flags) parse(args []string, e *env) (int, bool) {
 	return 0, false
 }
 
-// set reports whether the flag was given on the command line.
-func (f *flags) set(name string) bool { return f.explicit[name] }
+// IsSet reports whether the flag was given on the command line.
+func (f *flags) IsSet(name string) bool { return f.explicit[name] }
 
-// fileInExistingDir checks that path names a file whose directory exists.
-func fileInExistingDir(flagName, path string) error {
+// writableFile checks, before any training, that the file path of --name
+// can be written later (atomically, in its directory).
+func writableFile(flagName, path string) error {
 	if path == "" {
 		return nil
 	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return fmt.Errorf("--%s %s is a directory; give a file name", flagName, path)
-	}
-	dir := filepath.Dir(path)
-	st, err := os.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return fmt.Errorf("--%s %s: directory %s does not exist; create it first", flagName, path, dir)
+	if err := atomicfile.CheckWritable(path); err != nil {
+		return fmt.Errorf("--%s %v", flagName, err)
 	}
 	return nil
 }
 
-// makeDir creates dir (and its parents) for --name.
-func makeDir(flagName, dir string) error {
+// writableDir creates dir (and its parents) for --name and checks that
+// files can be created in it.
+func writableDir(flagName, dir string) error {
 	if dir == "" {
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("--%s %s: cannot create the directory: %v", flagName, dir, errors.Unwrap(err))
 	}
+	f, err := os.CreateTemp(dir, ".whitebox-probe.*")
+	if err != nil {
+		return fmt.Errorf("--%s %s: cannot create files there (%v); choose a writable directory", flagName, dir, errors.Unwrap(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
 	return nil
 }
 
@@ -95,7 +99,7 @@ func existingFile(flagName, path string) error {
 	return nil
 }
 
-// list is a comma-separated flag value.
+// splitList splits a comma-separated flag value.
 func splitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {
@@ -104,14 +108,6 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-// positive checks numeric flags.
-func positive(name string, v float64) error {
-	if !(v > 0) || v > 1e300 {
-		return fmt.Errorf("--%s %s must be positive", name, strconv.FormatFloat(v, 'g', -1, 64))
-	}
-	return nil
 }
 
 // sentence capitalizes s and ends it with a full stop.

@@ -7,10 +7,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 
+	"github.com/whitebox-de/whitebox/ode"
+	"github.com/whitebox-de/whitebox/tasks"
 	"github.com/whitebox-de/whitebox/train"
 )
 
@@ -75,15 +76,11 @@ Commands:
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprint(w, `
-Tasks:
-`)
-	for _, r := range sortedReproductions() {
-		fmt.Fprintf(w, "  %-10s %s\n", r.name, r.summary)
-	}
+	fmt.Fprint(w, "\nTasks:\n")
+	listTasks(w)
 	fmt.Fprint(w, `
 Examples:
-  whitebox reproduce spiral                      the main job: 5 methods x 3 seeds, about 3 minutes on 2 cores
+  whitebox reproduce spiral                      the main job: 5 methods x 3 seeds, about a minute on 2 cores
   whitebox reproduce spiral --json out.json --out results/spiral
   whitebox reproduce spiral-sde --json sde.json  the spiral SDE of Table 3: 3 methods x 3 seeds, 2 runs at a time
   whitebox train spiral --method error --checkpoint run.ckpt
@@ -93,10 +90,11 @@ Run 'whitebox <command> --help' for a command's flags and their defaults.
 `)
 }
 
-func sortedReproductions() []*reproduction {
-	rs := append([]*reproduction(nil), reproductions...)
-	sort.Slice(rs, func(i, j int) bool { return rs[i].name < rs[j].name })
-	return rs
+// listTasks writes one line per registered task.
+func listTasks(w io.Writer) {
+	for _, in := range tasks.Infos() {
+		fmt.Fprintf(w, "  %-12s %s\n", in.Name, in.Summary)
+	}
 }
 
 func run(ctx context.Context, args []string, e *env) int {
@@ -123,31 +121,69 @@ func run(ctx context.Context, args []string, e *env) int {
 	return c.run(ctx, args[1:], e)
 }
 
+// findTask returns a fresh instance of the task named by the command's
+// first argument, or the status to exit with (help, or a usage error that
+// lists the known tasks).
+func findTask(args []string, e *env, command string, help func(io.Writer)) (tasks.Task, int) {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+			help(e.stdout)
+			return nil, exitOK
+		}
+		return nil, usageErr(e, "whitebox "+command, fmt.Errorf("name a task, e.g. 'whitebox %s spiral'", command), "whitebox help "+command)
+	}
+	t, err := tasks.New(args[0])
+	if err != nil {
+		return nil, usageErr(e, "whitebox "+command, errors.New(strings.TrimPrefix(err.Error(), "tasks: ")), "whitebox help "+command)
+	}
+	return t, 0
+}
+
 // usageErr prints a one-line usage error and returns exitUsage.
 func usageErr(e *env, who string, err error, helpCmd string) int {
 	fmt.Fprintf(e.stderr, "%s: %v (run '%s' for usage)\n", who, oneLine(err), helpCmd)
 	return exitUsage
 }
 
-// badFlags marks an error in the flags found after parsing (an invalid
-// value for the task), which exits like a parse error.
-type badFlags struct{ error }
-
 // failure prints a one-line error for a failed run and returns its status:
-// exitUsage for badFlags, exitInterrupted for an interrupted run,
-// exitFailure otherwise.
+// exitInterrupted for an interrupted run, exitFailure otherwise. The
+// solvers' hints name their options (Options.MaxSteps); the line names the
+// flag that sets it instead.
 func failure(e *env, who string, err error) int {
-	var bf badFlags
-	if errors.As(err, &bf) {
-		return usageErr(e, who, bf.error, who+" --help")
-	}
-	fmt.Fprintf(e.stderr, "%s: %v\n", who, oneLine(err))
+	fmt.Fprintf(e.stderr, "%s: %s\n", who, oneLine(cliError(err)))
 	var ie *train.InterruptedError
 	if errors.As(err, &ie) || errors.Is(err, context.Canceled) {
 		return exitInterrupted
 	}
 	return exitFailure
 }
+
+// cliError rewrites the hints of err for the command line: the solvers
+// name the option that bounds their steps (Options.MaxSteps), which the
+// command line sets with --max-steps. Other errors are returned as they
+// are.
+func cliError(err error) error {
+	if err == nil || !errors.Is(err, ode.ErrMaxSteps) {
+		return err
+	}
+	return hinted{err, strings.ReplaceAll(err.Error(), "Options.MaxSteps", "--max-steps")}
+}
+
+// hinted is an error with a rewritten message that still matches what it
+// wraps.
+type hinted struct {
+	err error
+	msg string
+}
+
+func (h hinted) Error() string { return h.msg }
+func (h hinted) Unwrap() error { return h.err }
+
+// progress is a progress recorder whose failure lines carry the command
+// line's hints (cliError).
+type progress struct{ *train.Progress }
+
+func (p progress) End(res train.Result, err error) { p.Progress.End(res, cliError(err)) }
 
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")

@@ -93,12 +93,14 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"reproduce", "spiral", "--out", file}, "--out " + file + ": cannot create the directory"},
 		{[]string{"reproduce", "spiral", "--metrics", filepath.Join(dir, "no", "m.jsonl")}, "does not exist"},
 		{[]string{"reproduce", "spiral", "--resume"}, "--resume needs --checkpoint-dir"},
-		{[]string{"reproduce", "spiral", "--out", "", "--lr", "-1"}, "--lr -1 must be positive"},
+		{[]string{"reproduce", "spiral", "--out", "", "--lr", "-1"}, "--lr -1: must be positive"},
 		{[]string{"reproduce", "spiral", "--out", "", "--error-agg", "median"}, `--error-agg "median"`},
 		{[]string{"train"}, "name a task"},
 		{[]string{"train", "spiral", "--method", "error+error"}, "--method:"},
 		{[]string{"train", "spiral", "--resume", filepath.Join(dir, "missing.ckpt")}, "no such file"},
 		{[]string{"train", "spiral", "--iters", "0"}, "--iters 0"},
+		{[]string{"train", "frobnicate"}, `unknown task "frobnicate" (known: spiral, spiral-sde)`},
+		{[]string{"train", "spiral", "--max-steps", "-1"}, "--max-steps -1"},
 		{[]string{"train", "spiral", "--save", filepath.Join(dir, "no", "m.wb")}, "does not exist"},
 	}
 	for _, c := range cases {

@@ -12,66 +12,34 @@ import (
 	"time"
 
 	"github.com/whitebox-de/whitebox/report"
+	"github.com/whitebox-de/whitebox/tasks"
 	"github.com/whitebox-de/whitebox/train"
 )
 
-// A reproduction is one `whitebox reproduce <name>` task. Adding one is a
-// file that calls register from an init function: the task declares its own
-// flags in setup and returns the function that trains its runs through the
-// harness (h.each) and returns the results; the harness owns the common
-// flags, progress, metrics, checkpoints, the table, the JSON and the exit
-// status.
-type reproduction struct {
-	name, summary string
-	// methods are the methods run by default, in table order.
-	methods []string
-	// workers is the default of --workers, the number of runs trained at
-	// once (0 means 1).
-	workers int
-	// setup declares the task's flags on f and returns its runner.
-	setup func(f *flags) runner
-}
-
-// runner trains the task's runs and returns the results (the harness fills
-// in Task and Summary when they are empty), notes to print under the table,
-// and the figures it wrote.
-type runner func(ctx context.Context, h *harness) (*outcome, error)
-
-type outcome struct {
-	results *report.Results
-	notes   []string
-	figures []string
-}
-
-var reproductions []*reproduction
-
-func register(r *reproduction) { reproductions = append(reproductions, r) }
-
-func findReproduction(name string) *reproduction {
-	for _, r := range reproductions {
-		if r.name == name {
-			return r
-		}
-	}
-	return nil
-}
-
-// harness holds the common flags of every reproduction and runs its runs.
+// harness runs a task for `whitebox reproduce`: it owns the common flags,
+// enumerates the runs (every method with every seed), trains them with
+// progress, metrics and checkpoints, and turns the records into the table,
+// the results JSON and the figures through the task.
 type harness struct {
 	*env
-	f     *flags
-	task  *reproduction
-	seeds int
-	seed  uint64
-	scale string
-	json  string
-	out   string
-	// metrics, checkpoints
+	f    *flags
+	cmd  string // "whitebox reproduce spiral"
+	task tasks.Task
+	info tasks.Info
+	set  tasks.Settings
+
+	seeds       int
+	seed        uint64
+	scale       string
+	methodsFlag string
+	maxSteps    int
+	json        string
+	out         string
 	metricsPath string
 	ckptDir     string
 	ckptEvery   int
 	resume      bool
-	methodsFlag string
+	force       bool
 	workers     int
 
 	metrics *train.JSONL
@@ -79,60 +47,76 @@ type harness struct {
 
 func helpReproduce(w io.Writer) {
 	fmt.Fprint(w, "Usage: whitebox reproduce <task> [flags]\n\nTasks:\n")
-	for _, r := range sortedReproductions() {
-		fmt.Fprintf(w, "  %-12s %s\n", r.name, r.summary)
-	}
+	listTasks(w)
 	fmt.Fprint(w, "\nRun 'whitebox reproduce <task> --help' for the task's flags and their defaults.\n")
 }
 
 func cmdReproduce(ctx context.Context, args []string, e *env) int {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
-			helpReproduce(e.stdout)
-			return exitOK
-		}
-		return usageErr(e, "whitebox reproduce", errors.New("name a task, e.g. 'whitebox reproduce spiral'"), "whitebox help reproduce")
-	}
-	task := findReproduction(args[0])
-	if task == nil {
-		var names []string
-		for _, r := range sortedReproductions() {
-			names = append(names, r.name)
-		}
-		return usageErr(e, "whitebox reproduce", fmt.Errorf("unknown task %q (known: %s)", args[0], strings.Join(names, ", ")), "whitebox help reproduce")
-	}
-	cmd := "whitebox reproduce " + task.name
-	h := &harness{env: e, task: task}
-	f := newFlags(cmd, sentence(task.summary)+"\nThe table goes to stdout, progress to stderr. Flag defaults are those of --scale default.")
-	h.f = f
-	f.IntVar(&h.seeds, "seeds", 3, "number of seeds per method")
-	f.Uint64Var(&h.seed, "seed", 1999, "first seed; the runs use seed, seed+1, ...")
-	f.StringVar(&h.scale, "scale", "default", "protocol size: default (minutes on 2 cores) or full (the paper-sized protocol)")
-	f.StringVar(&h.methodsFlag, "methods", strings.Join(task.methods, ","), "comma-separated methods: vanilla or '+'-joined error, stiffness, steer")
-	f.StringVar(&h.json, "json", "", "write the results JSON to this file")
-	f.StringVar(&h.out, "out", filepath.Join("results", task.name), "directory for the PNG figures (created if missing; empty: no figures)")
-	f.StringVar(&h.metricsPath, "metrics", "", "write per-iteration metrics of every run as JSON lines to this file")
-	f.StringVar(&h.ckptDir, "checkpoint-dir", "", "write a checkpoint per run to this directory (created if missing)")
-	f.IntVar(&h.ckptEvery, "checkpoint-every", 500, "with --checkpoint-dir: checkpoint every N iterations (and on Ctrl-C)")
-	f.BoolVar(&h.resume, "resume", false, "with --checkpoint-dir: continue each run from its checkpoint; finished runs are only re-predicted")
-	f.IntVar(&h.workers, "workers", max(1, task.workers), "runs trained at once (above 1 they share the cores, which lengthens each run's training time, and progress is logged as lines)")
-	run := task.setup(f)
-	if status, stop := f.parse(args[1:], e); stop {
+	h, status := newHarness(args, e)
+	if h == nil {
 		return status
 	}
-	if err := h.check(); err != nil {
-		return usageErr(e, cmd, err, cmd+" --help")
-	}
 	start := time.Now()
-	status := h.run(ctx, run)
+	status = h.run(ctx)
 	if status == exitOK {
-		fmt.Fprintf(e.stderr, "%s: done in %s\n", cmd, time.Since(start).Round(100*time.Millisecond))
+		fmt.Fprintf(e.stderr, "%s: done in %s\n", h.cmd, time.Since(start).Round(100*time.Millisecond))
 	}
 	return status
 }
 
-func (h *harness) check() error {
-	if h.scale != "default" && h.scale != "full" {
+// newHarness parses the command line of `whitebox reproduce <task>` and
+// sets the task up, checking every flag and output path. It returns nil and
+// the status to exit with when the command should stop (help, usage
+// errors).
+func newHarness(args []string, e *env) (*harness, int) {
+	task, status := findTask(args, e, "reproduce", helpReproduce)
+	if task == nil {
+		return nil, status
+	}
+	info := task.Info()
+	h := &harness{env: e, task: task, info: info, cmd: "whitebox reproduce " + info.Name}
+	f := newFlags(h.cmd, sentence(info.Summary)+"\nThe table goes to stdout, progress to stderr. Flag defaults are those of --scale default.")
+	h.f = f
+	f.IntVar(&h.seeds, "seeds", 3, "number of seeds per method")
+	f.Uint64Var(&h.seed, "seed", 1999, "first seed; the runs use seed, seed+1, ...")
+	f.StringVar(&h.scale, "scale", "default", "protocol size: default (minutes on 2 cores) or full (the paper-sized protocol)")
+	f.StringVar(&h.methodsFlag, "methods", strings.Join(info.Methods, ","), "comma-separated methods: vanilla or '+'-joined "+partsList())
+	f.IntVar(&h.maxSteps, "max-steps", 0, "bound on the attempted steps of every solve of the model (0: the solver's default, 100000)")
+	f.StringVar(&h.json, "json", "", "write the results JSON to this file")
+	f.StringVar(&h.out, "out", filepath.Join("results", info.Name), "directory for the PNG figures (created if missing; empty: no figures)")
+	f.StringVar(&h.metricsPath, "metrics", "", "write per-iteration metrics of every run as JSON lines to this file")
+	f.StringVar(&h.ckptDir, "checkpoint-dir", "", "write a checkpoint per run to this directory (created if missing)")
+	f.IntVar(&h.ckptEvery, "checkpoint-every", 500, "with --checkpoint-dir: checkpoint every N iterations (and on Ctrl-C)")
+	f.BoolVar(&h.resume, "resume", false, "with --checkpoint-dir: continue each run from its checkpoint; finished runs are only re-predicted")
+	f.BoolVar(&h.force, "force", false, "with --checkpoint-dir: overwrite the checkpoints of an earlier reproduction instead of refusing")
+	f.IntVar(&h.workers, "workers", max(1, info.Workers), "runs trained at once (above 1 they share the cores, which lengthens each run's training time, and progress is logged as lines)")
+	task.Flags(f)
+	if status, stop := f.parse(args[1:], e); stop {
+		return nil, status
+	}
+	bad := func(err error) (*harness, int) { return nil, usageErr(e, h.cmd, err, h.cmd+" --help") }
+	if err := h.settings(); err != nil {
+		return bad(err)
+	}
+	if err := task.Setup(h.set); err != nil {
+		return bad(err)
+	}
+	if err := h.checkOutputs(); err != nil {
+		return bad(err)
+	}
+	return h, 0
+}
+
+// partsList is "error, stiffness and steer", the parts of a method.
+func partsList() string {
+	p := train.MethodParts()
+	return strings.Join(p[:len(p)-1], ", ") + " and " + p[len(p)-1]
+}
+
+// settings checks the common flags and fills h.set.
+func (h *harness) settings() error {
+	scale, err := tasks.ParseScale(h.scale)
+	if err != nil {
 		return fmt.Errorf("--scale %q: use default or full", h.scale)
 	}
 	if h.seeds < 1 {
@@ -141,101 +125,111 @@ func (h *harness) check() error {
 	if h.workers < 1 {
 		return fmt.Errorf("--workers %d: give at least 1", h.workers)
 	}
+	if h.maxSteps < 0 {
+		return fmt.Errorf("--max-steps %d: give a positive bound, or 0 for the solver's default", h.maxSteps)
+	}
 	if h.ckptEvery < 0 {
 		return fmt.Errorf("--checkpoint-every %d must not be negative", h.ckptEvery)
 	}
 	if h.resume && h.ckptDir == "" {
 		return errors.New("--resume needs --checkpoint-dir, where the checkpoints are")
 	}
-	if _, err := h.methods(); err != nil {
-		return err
-	}
-	if err := fileInExistingDir("json", h.json); err != nil {
-		return err
-	}
-	if err := fileInExistingDir("metrics", h.metricsPath); err != nil {
-		return err
-	}
-	if err := makeDir("out", h.out); err != nil {
-		return err
-	}
-	return makeDir("checkpoint-dir", h.ckptDir)
-}
-
-// full reports whether --scale full was chosen.
-func (h *harness) full() bool { return h.scale == "full" }
-
-// methods returns the canonical names of the --methods list.
-func (h *harness) methods() ([]string, error) {
-	var out []string
-	seen := map[string]bool{}
+	var methods []train.Method
+	seen := map[train.Method]bool{}
 	for _, s := range splitList(h.methodsFlag) {
 		m, err := train.ParseMethod(s)
 		if err != nil {
-			return nil, fmt.Errorf("--methods: %v", strings.TrimPrefix(err.Error(), "train: "))
+			return fmt.Errorf("--methods: %v", strings.TrimPrefix(err.Error(), "train: "))
 		}
-		if !seen[m.String()] {
-			seen[m.String()] = true
-			out = append(out, m.String())
+		if !seen[m] {
+			seen[m] = true
+			methods = append(methods, m)
 		}
 	}
-	if len(out) == 0 {
-		return nil, errors.New("--methods is empty")
+	if len(methods) == 0 {
+		return errors.New("--methods is empty")
 	}
-	return out, nil
-}
-
-// seedList returns the seeds of the runs.
-func (h *harness) seedList() []uint64 {
-	s := make([]uint64, h.seeds)
-	for i := range s {
-		s[i] = h.seed + uint64(i)
+	seeds := make([]uint64, h.seeds)
+	for i := range seeds {
+		seeds[i] = h.seed + uint64(i)
 	}
-	return s
+	h.set = tasks.Settings{Scale: scale, Methods: methods, Seeds: seeds, Workers: h.workers, MaxSteps: h.maxSteps}
+	return nil
 }
 
-// runSpec is what the harness hands a task for one run.
-type runSpec struct {
-	// Index is the run's position in the order methods x seeds (runs may
-	// be trained concurrently: keep per-run results by Index).
-	Index           int
-	Method          train.Method
-	Seed            uint64
-	Name            string
-	Checkpoint      string
-	CheckpointEvery int
-	Resume          string
-	Recorders       []train.Recorder
+// checkOutputs checks every output path before any training: that the
+// results JSON and metrics files can be written, that the figure and
+// checkpoint directories exist (created if missing) and take files, that
+// --resume has checkpoints to resume and that a fresh start does not
+// overwrite another reproduction's checkpoints without --force.
+func (h *harness) checkOutputs() error {
+	if err := writableFile("json", h.json); err != nil {
+		return err
+	}
+	if err := writableFile("metrics", h.metricsPath); err != nil {
+		return err
+	}
+	if err := writableDir("out", h.out); err != nil {
+		return err
+	}
+	if h.ckptDir == "" {
+		return nil
+	}
+	var existing []string
+	for _, s := range h.set.Runs() {
+		if _, err := os.Stat(h.checkpointPath(s)); err == nil {
+			existing = append(existing, h.checkpointPath(s))
+		}
+	}
+	if h.resume {
+		if st, err := os.Stat(h.ckptDir); err != nil || !st.IsDir() {
+			return fmt.Errorf("--resume: the checkpoint directory %s does not exist, so there is nothing to resume; check --checkpoint-dir, or drop --resume to start afresh", h.ckptDir)
+		}
+		if len(existing) == 0 {
+			return fmt.Errorf("--resume: %s holds no checkpoint of these runs (e.g. %s); check --checkpoint-dir and the flags, or drop --resume to start afresh",
+				h.ckptDir, filepath.Base(h.checkpointPath(h.set.Runs()[0])))
+		}
+	} else if len(existing) > 0 && !h.force {
+		return fmt.Errorf("--checkpoint-dir %s already holds checkpoints of these runs (%s%s); add --resume to continue them, or --force to start over and overwrite them",
+			h.ckptDir, existing[0], more(len(existing)-1))
+	}
+	return writableDir("checkpoint-dir", h.ckptDir)
 }
 
-func (h *harness) runName(method string, seed uint64) string {
-	return fmt.Sprintf("%s/%s/seed=%d", h.task.name, method, seed)
+// more is " and N more" for n > 0.
+func more(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more", n)
 }
 
-func (h *harness) checkpointPath(method string, seed uint64) string {
+func (h *harness) checkpointPath(s tasks.RunSpec) string {
 	if h.ckptDir == "" {
 		return ""
 	}
-	return filepath.Join(h.ckptDir, fmt.Sprintf("%s-%s-seed%d.ckpt", h.task.name, strings.ReplaceAll(method, "+", "_"), seed))
+	return filepath.Join(h.ckptDir, fmt.Sprintf("%s-%s-seed%d.ckpt", h.info.Name, strings.ReplaceAll(s.Method.String(), "+", "_"), s.Seed))
+}
+
+func (h *harness) runName(s tasks.RunSpec) string {
+	return tasks.RunName(h.info.Name, s.Method, s.Seed)
 }
 
 // openMetrics opens the metrics file: truncated for a fresh start; on
 // --resume, trimmed to the iterations the checkpoints hold.
-func (h *harness) openMetrics(methods []string) (*os.File, error) {
+func (h *harness) openMetrics() (*os.File, error) {
 	if h.metricsPath == "" {
 		return nil, nil
 	}
 	mode := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 	if h.resume {
 		upTo := map[string]int{}
-		for _, m := range methods {
-			for _, s := range h.seedList() {
-				n := 0
-				if info, err := train.ReadCheckpointInfo(h.checkpointPath(m, s)); err == nil {
-					n = info.Iteration
-				}
-				upTo[h.runName(m, s)] = n
+		for _, s := range h.set.Runs() {
+			n := 0
+			if info, err := train.ReadCheckpointInfo(h.checkpointPath(s)); err == nil {
+				n = info.Iteration
 			}
+			upTo[h.runName(s)] = n
 		}
 		err := train.TrimMetrics(h.metricsPath, func(m train.Metrics) bool {
 			n, ours := upTo[m.Run]
@@ -253,28 +247,43 @@ func (h *harness) openMetrics(methods []string) (*os.File, error) {
 	return f, nil
 }
 
-// each runs fn for every method and seed and returns the runs in that
-// order, printing one line per finished run to stderr. With --workers above
-// 1 it trains that many runs at once: fn must then be safe for concurrent
-// use (keep per-run results by runSpec.Index); the recorders and the output
-// are serialized, and progress is logged as lines rather than redrawn. When
-// a run fails the others are cancelled and the failure is returned.
-func (h *harness) each(ctx context.Context, fn func(ctx context.Context, s runSpec) (report.Run, error)) ([]report.Run, error) {
-	methods, _ := h.methods()
-	var specs []runSpec
-	for _, name := range methods {
-		m, _ := train.ParseMethod(name)
-		for _, seed := range h.seedList() {
-			s := runSpec{Index: len(specs), Method: m, Seed: seed, Name: h.runName(name, seed), Checkpoint: h.checkpointPath(name, seed), CheckpointEvery: h.ckptEvery}
-			if h.resume {
-				if _, err := os.Stat(s.Checkpoint); err == nil {
-					s.Resume = s.Checkpoint
-				}
-			}
-			specs = append(specs, s)
-		}
+// metricsError is a failed write of the metrics file.
+func metricsError(path string, err error) error {
+	return fmt.Errorf("--metrics %s: %v; the run was stopped (free space or choose another file)", path, err)
+}
+
+// stopOnError passes metrics on to a JSONL recorder and cancels the runs as
+// soon as a write fails, rather than training on without metrics.
+type stopOnError struct {
+	j      *train.JSONL
+	cancel context.CancelFunc
+}
+
+func (s stopOnError) Begin(i train.Info) { s.j.Begin(i) }
+func (s stopOnError) Record(m train.Metrics) {
+	s.j.Record(m)
+	if s.j.Err() != nil {
+		s.cancel()
 	}
-	workers := max(1, min(h.workers, len(specs)))
+}
+func (s stopOnError) End(r train.Result, err error) {
+	s.j.End(r, err)
+	if s.j.Err() != nil {
+		s.cancel()
+	}
+}
+
+// each runs fn for every run of the settings and returns the records in
+// that order, printing one line per finished run to stderr. With --workers
+// above 1 it trains that many runs at once: fn must then be safe for
+// concurrent use; the recorders and the output are serialized, and
+// progress is logged as lines rather than redrawn. When a run fails the
+// others are cancelled and the failure is returned.
+func (h *harness) each(ctx context.Context, fn func(ctx context.Context, s tasks.RunSpec) (tasks.Record, error)) ([]tasks.Record, error) {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	specs := h.set.Runs()
+	workers := max(1, min(h.set.Workers, len(specs)))
 	var mu sync.Mutex // serializes recorders and output across concurrent runs
 	wrap := func(r train.Recorder) train.Recorder {
 		if workers == 1 {
@@ -284,25 +293,29 @@ func (h *harness) each(ctx context.Context, fn func(ctx context.Context, s runSp
 	}
 	for i := range specs {
 		s := &specs[i]
-		s.Recorders = append(s.Recorders, wrap(train.NewProgress(h.stderr, h.terminal && workers == 1)))
+		s.Options = train.RunOptions{Name: h.runName(*s), Checkpoint: h.checkpointPath(*s), CheckpointEvery: h.ckptEvery}
+		if h.resume {
+			if _, err := os.Stat(s.Options.Checkpoint); err == nil {
+				s.Options.Resume = s.Options.Checkpoint
+			}
+		}
+		s.Options.Recorders = append(s.Options.Recorders, wrap(progress{train.NewProgress(h.stderr, h.terminal && workers == 1)}))
 		for _, r := range h.extra {
-			s.Recorders = append(s.Recorders, wrap(r))
+			s.Options.Recorders = append(s.Options.Recorders, wrap(r))
 		}
 		if h.metrics != nil {
-			s.Recorders = append(s.Recorders, wrap(h.metrics))
+			s.Options.Recorders = append(s.Options.Recorders, wrap(stopOnError{h.metrics, cancel}))
 		}
 	}
-	runs := make([]report.Run, len(specs))
+	recs := make([]tasks.Record, len(specs))
 	errs := make([]error, len(specs))
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	do := func(k int) {
 		s := specs[k]
 		r, err := fn(runCtx, s)
 		mu.Lock()
 		defer mu.Unlock()
-		if err == nil && h.metrics != nil && h.metrics.Err() != nil {
-			err = h.metrics.Err()
+		if h.metrics != nil && h.metrics.Err() != nil {
+			err = metricsError(h.metricsPath, h.metrics.Err())
 		}
 		if err != nil {
 			errs[k] = err
@@ -310,8 +323,8 @@ func (h *harness) each(ctx context.Context, fn func(ctx context.Context, s runSp
 			return
 		}
 		fmt.Fprintf(h.stderr, "%s: train loss %.4g, NFE %d, train time %.3g s, predict time %.3g ms\n",
-			s.Name, r.TrainLoss, r.NFE, r.TrainTimeS, r.PredictTimeS*1e3)
-		runs[k] = r
+			s.Options.Name, r.Run.TrainLoss, r.Run.NFE, r.Run.TrainTimeS, r.Run.PredictTimeS*1e3)
+		recs[k] = r
 	}
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -356,7 +369,7 @@ func (h *harness) each(ctx context.Context, fn func(ctx context.Context, s runSp
 	if first != nil {
 		return nil, first
 	}
-	return runs, nil
+	return recs, nil
 }
 
 // lockedRecorder serializes a recorder shared by concurrent runs.
@@ -383,59 +396,91 @@ func (l lockedRecorder) End(res train.Result, err error) {
 	l.r.End(res, err)
 }
 
-func (h *harness) run(ctx context.Context, run runner) int {
-	cmd := "whitebox reproduce " + h.task.name
-	methods, _ := h.methods()
-	mf, err := h.openMetrics(methods)
+func (h *harness) run(ctx context.Context) int {
+	mf, err := h.openMetrics()
 	if err != nil {
-		return usageErr(h.env, cmd, fmt.Errorf("--metrics %s: %v", h.metricsPath, oneLine(err)), cmd+" --help")
+		return usageErr(h.env, h.cmd, fmt.Errorf("--metrics %s: %v", h.metricsPath, oneLine(err)), h.cmd+" --help")
 	}
 	if mf != nil {
 		defer mf.Close()
 		h.metrics = train.NewJSONL(mf)
 	}
-	o, err := run(ctx, h)
+	recs, err := h.each(ctx, h.task.Run)
 	if err != nil {
-		var bf badFlags
-		if errors.As(err, &bf) {
-			return failure(h.env, cmd, err)
-		}
 		var ie *train.InterruptedError
 		if errors.As(err, &ie) || errors.Is(err, context.Canceled) {
 			if h.ckptDir != "" {
-				fmt.Fprintf(h.stderr, "%s: interrupted; checkpoints are in %s: run the same command with --resume to continue\n", cmd, h.ckptDir)
+				fmt.Fprintf(h.stderr, "%s: interrupted; checkpoints are in %s: run the same command with --resume to continue\n", h.cmd, h.ckptDir)
 			} else {
-				fmt.Fprintf(h.stderr, "%s: interrupted (without --checkpoint-dir nothing was saved)\n", cmd)
+				fmt.Fprintf(h.stderr, "%s: interrupted (without --checkpoint-dir nothing was saved)\n", h.cmd)
 			}
 			return exitInterrupted
 		}
-		return failure(h.env, cmd, err)
+		return failure(h.env, h.cmd, err)
 	}
-	res := o.results
-	if res.Task == "" {
-		res.Task = h.task.name
+	res, err := h.report(recs)
+	if err != nil {
+		return failure(h.env, h.cmd, err)
 	}
-	if res.Summary == nil {
-		res.Summary = report.Summarize(res.Runs, train.MethodNames)
-	}
-	fmt.Fprintf(h.stdout, "## %s (%s scale, %d seeds)\n\n", h.task.name, h.scale, h.seeds)
-	if err := report.Table(h.stdout, res, nil); err != nil {
-		return failure(h.env, cmd, err)
-	}
-	if len(o.notes) > 0 {
-		fmt.Fprintln(h.stdout)
-		for _, n := range o.notes {
-			fmt.Fprintln(h.stdout, n)
-		}
+	if err := writeMarkdown(h.stdout, res, h.scale, len(h.set.Seeds)); err != nil {
+		return failure(h.env, h.cmd, err)
 	}
 	if h.json != "" {
 		if err := res.WriteJSON(h.json); err != nil {
-			return failure(h.env, cmd, err)
+			return failure(h.env, h.cmd, err)
 		}
-		fmt.Fprintf(h.stderr, "%s: results written to %s\n", cmd, h.json)
+		fmt.Fprintf(h.stderr, "%s: results written to %s\n", h.cmd, h.json)
 	}
-	if len(o.figures) > 0 {
-		fmt.Fprintf(h.stderr, "%s: figures written to %s\n", cmd, strings.Join(o.figures, ", "))
+	if h.out != "" {
+		figs, err := h.task.Figures(ctx, h.out, recs)
+		if err != nil {
+			return failure(h.env, h.cmd, err)
+		}
+		if len(figs) > 0 {
+			fmt.Fprintf(h.stderr, "%s: figures written to %s\n", h.cmd, strings.Join(figs, ", "))
+		}
 	}
 	return exitOK
+}
+
+// report asks the task for the results of the records and fills in what it
+// left empty.
+func (h *harness) report(recs []tasks.Record) (*report.Results, error) {
+	res, err := h.task.Report(recs)
+	if err != nil {
+		return nil, err
+	}
+	if res.Task == "" {
+		res.Task = h.info.Name
+	}
+	if res.Runs == nil {
+		res.Runs = tasks.Runs(recs)
+	}
+	if res.Summary == nil {
+		res.Summary = report.Summarize(res.Runs, h.set.MethodNames())
+	}
+	return res, nil
+}
+
+// writeMarkdown prints the results: a heading, the table beside the
+// paper's numbers, then the notes, the checks and the verdict.
+func writeMarkdown(w io.Writer, res *report.Results, scale string, seeds int) error {
+	fmt.Fprintf(w, "## %s (%s scale, %d seeds)\n\n", res.Task, scale, seeds)
+	if err := report.Table(w, res, nil); err != nil {
+		return err
+	}
+	lines := append([]string(nil), res.Notes...)
+	for _, c := range res.Checks {
+		lines = append(lines, c.Text)
+	}
+	if res.Verdict != "" {
+		lines = append(lines, res.Verdict)
+	}
+	if len(lines) > 0 {
+		fmt.Fprintln(w)
+		for _, l := range lines {
+			fmt.Fprintln(w, l)
+		}
+	}
+	return nil
 }

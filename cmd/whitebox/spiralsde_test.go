@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/whitebox-de/whitebox/report"
+	"github.com/whitebox-de/whitebox/tasks"
 	"github.com/whitebox-de/whitebox/train"
 )
 
@@ -118,10 +119,10 @@ func TestReproduceSpiralSDEUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--methods", "vanilla,error+stiffness"}, "--methods: spiral-sde trains vanilla, stiffness or error, not error+stiffness"},
+		{[]string{"--methods", "vanilla,steer"}, "--methods: spiral-sde trains vanilla, error, stiffness or error+stiffness, not steer"},
 		{[]string{"--iters", "0"}, "--iters 0: give at least 1"},
 		{[]string{"--trajectories", "1"}, "--trajectories 1: give at least 2"},
-		{[]string{"--error-coef", "-1"}, "--error-coef -1 must be positive"},
+		{[]string{"--error-coef", "-1"}, "--error-coef -1: must be positive"},
 		{[]string{"--workers", "0"}, "--workers 0: give at least 1"},
 		{[]string{"--tol", "x"}, `invalid value "x" for flag -tol`},
 	} {
@@ -137,24 +138,24 @@ func TestReproduceSpiralSDEUsage(t *testing.T) {
 // and is what the reproduction reports.
 func TestEachConcurrent(t *testing.T) {
 	newHarness := func() *harness {
-		return &harness{env: &env{stdout: &strings.Builder{}, stderr: &lockedBuilder{}}, task: &reproduction{name: "t"},
-			seeds: 2, seed: 1, methodsFlag: "vanilla,error", workers: 2}
+		return &harness{env: &env{stdout: &strings.Builder{}, stderr: &lockedBuilder{}}, info: tasks.Info{Name: "t"},
+			set: tasks.Settings{Methods: []train.Method{{}, {Error: true}}, Seeds: []uint64{1, 2}, Workers: 2}}
 	}
 	first := make(chan struct{})
-	runs, err := newHarness().each(context.Background(), func(ctx context.Context, s runSpec) (report.Run, error) {
+	recs, err := newHarness().each(context.Background(), func(ctx context.Context, s tasks.RunSpec) (tasks.Record, error) {
 		if s.Index == 0 {
 			<-first // finish after run 1
 		}
 		if s.Index == 1 {
 			defer close(first)
 		}
-		return report.Run{Method: s.Method.String(), Seed: int(s.Seed), NFE: 10 + s.Index}, nil
+		return tasks.Record{Run: report.Run{Method: s.Method.String(), Seed: int(s.Seed), NFE: 10 + s.Index}}, nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, r := range runs {
-		if r.NFE != 10+i || r.Seed != 1+i%2 || r.Method != []string{"vanilla", "error"}[i/2] {
+	for i, r := range recs {
+		if r.Run.NFE != 10+i || r.Run.Seed != 1+i%2 || r.Run.Method != []string{"vanilla", "error"}[i/2] {
 			t.Errorf("run %d: %+v", i, r)
 		}
 	}
@@ -162,15 +163,15 @@ func TestEachConcurrent(t *testing.T) {
 	var mu sync.Mutex
 	started := map[int]bool{}
 	boom := errors.New("boom")
-	_, err = newHarness().each(context.Background(), func(ctx context.Context, s runSpec) (report.Run, error) {
+	_, err = newHarness().each(context.Background(), func(ctx context.Context, s tasks.RunSpec) (tasks.Record, error) {
 		mu.Lock()
 		started[s.Index] = true
 		mu.Unlock()
 		if s.Index == 1 {
-			return report.Run{}, boom
+			return tasks.Record{}, boom
 		}
 		<-ctx.Done()
-		return report.Run{}, &train.InterruptedError{Cause: ctx.Err()}
+		return tasks.Record{}, &train.InterruptedError{Cause: ctx.Err()}
 	})
 	if !errors.Is(err, boom) {
 		t.Errorf("each returned %v, want the failure", err)

@@ -22,11 +22,22 @@
 // the run. Every iteration uses the whole trajectory, so an iteration is an
 // epoch and the error coefficient is annealed per iteration.
 //
-// DefaultConfig is the protocol of `whitebox reproduce spiral` (4000
+// The zero Config is the protocol of `whitebox reproduce spiral` (4000
 // iterations, learning rate 0.1 -> 0.003, tolerance 1e-6, error coefficient
-// 0.1 -> 1e-4, stiffness coefficient 1e-6); FullConfig the paper-sized one
-// (tolerance 1.4e-8, 10000 iterations, error coefficient 0.1 -> 1e-6). The paper does not publish its
-// spiral protocol; README.md records how these were chosen.
+// 0.1 -> 1e-4, stiffness coefficient 1e-6, STEER b = 0.5); Full is the
+// paper-sized one (tolerance 1.4e-8, 10000 iterations, error coefficient
+// 0.1 -> 1e-6). The paper does not publish its spiral protocol; README.md
+// records how these were chosen.
+//
+// # The task
+//
+// The package registers the "spiral" task (package tasks) for the command
+// line: its flags over Config, its paper numbers (Paper), its acceptance
+// check (Checks: error or error+stiffness at most 0.7x vanilla's NFE, 1.5x
+// its loss and 1x its training time) and its figures (fitted trajectories,
+// NFE and loss over training), all computed from the runs' records, which
+// hold each run's fitted curve (CurvePoints points) and per-iteration NFE
+// and loss.
 //
 // STEER draws the end time T' ~ U(T-b, T+b) each iteration from the
 // iteration's generator. With observations at fixed times, the iteration

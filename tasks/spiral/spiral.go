@@ -88,63 +88,93 @@ func Dynamics(model nn.Layer) ode.Func {
 	return func(_ float64, z ad.Var) ad.Var { return model.Forward(z) }
 }
 
-// Config is one training run. DefaultConfig gives the values the reproduce
-// command uses at its default scale.
+// Config is one training run. Its zero value is the default scale, the
+// protocol of `whitebox reproduce spiral` (with seed 0 and the vanilla
+// method); Full is the paper-sized one. Zero fields take the default-scale
+// values when the run starts.
 type Config struct {
 	// Seed draws the initial weights and every iteration's randomness.
 	Seed uint64 `json:"seed"`
-	// Iterations is the number of Adam steps.
+	// Iterations is the number of Adam steps. Default 4000.
 	Iterations int `json:"iterations"`
-	// LR is Adam's learning rate at the first step. With LRFinal > 0 it
-	// decays exponentially to LRFinal at the last step (optim.ExpAnneal);
-	// with LRFinal = 0 it is constant.
+	// LR is Adam's learning rate at the first step. With LRFinal > 0 (and
+	// different) it decays exponentially to LRFinal at the last step
+	// (optim.ExpAnneal); with LRFinal = 0 it is constant. A zero LR means
+	// the default schedule, 0.1 decaying to 0.003.
 	LR      float64 `json:"lr"`
 	LRFinal float64 `json:"lr_final,omitempty"`
-	// RTol and ATol are the solver tolerances in training and prediction.
-	RTol float64 `json:"rtol"`
-	ATol float64 `json:"atol"`
-	// Reg is the regularization method and its coefficients.
+	// Tol is the solver tolerance, rtol = atol, in training and prediction.
+	// Default 1e-6.
+	Tol float64 `json:"tol"`
+	// Reg is the regularization method and its coefficients. A zero
+	// ErrorCoef means the default annealing 0.1 -> 1e-4 (a set ErrorCoef
+	// with ErrorCoefFinal = 0 is constant); the defaults of StiffnessCoef
+	// and SteerB are 1e-6 and 0.5; the aggregations default to sum.
 	Reg train.Regularization `json:"-"`
 	// PredictRepeats is how many times the prediction solve is timed (the
-	// median is reported); 0 means 1.
+	// median is reported). Default 21.
 	PredictRepeats int `json:"predict_repeats"`
+	// MaxSteps bounds the attempted steps of every solve of the model
+	// (0: the solver's default, ode.Options.MaxSteps).
+	MaxSteps int `json:"max_steps,omitempty"`
 }
 
-// DefaultConfig returns the default protocol (the reproduce command's
-// default scale) with the given method: 4000 Adam iterations with the
-// learning rate decaying exponentially from 0.1 to 0.003, Tsit5 at
-// rtol = atol = 1e-6, the error coefficient annealed from 0.1 to 1e-4 (sum
-// aggregation, paper eq. 9), the stiffness coefficient 1e-6 (sum, eq. 11),
-// STEER's b = 0.5. README.md records how these values were chosen.
-func DefaultConfig(m train.Method) Config {
-	return Config{
-		Seed: 1999, Iterations: 4000, LR: 0.1, LRFinal: 0.003, RTol: 1e-6, ATol: 1e-6, PredictRepeats: 21,
-		Reg: train.Regularization{Method: m, ErrorFrom: 0.1, ErrorTo: 1e-4, ErrorAgg: ode.Sum,
-			Stiffness: 1e-6, StiffnessAgg: ode.Sum, SteerB: 0.5},
+// withDefaults fills the zero fields with the default scale's values:
+// 4000 Adam iterations with the learning rate decaying exponentially from
+// 0.1 to 0.003, Tsit5 at rtol = atol = 1e-6, the error coefficient annealed
+// from 0.1 to 1e-4 (sum aggregation, paper eq. 9), the stiffness
+// coefficient 1e-6 (sum, eq. 11), STEER's b = 0.5. README.md records how
+// these values were chosen.
+func (c Config) withDefaults() Config {
+	if c.Iterations == 0 {
+		c.Iterations = 4000
 	}
-}
-
-// FullConfig returns the paper-sized protocol: DefaultConfig at the paper's
-// neural-ODE tolerance rtol = atol = 1.4e-8 (its Section 4.1) with 10000
-// iterations, the error coefficient annealed down to 1e-6 so that the longer
-// training can reach vanilla's loss.
-func FullConfig(m train.Method) Config {
-	c := DefaultConfig(m)
-	c.Iterations = 10000
-	c.RTol, c.ATol = 1.4e-8, 1.4e-8
-	c.Reg.ErrorTo = 1e-6
+	if c.LR == 0 {
+		c.LR = 0.1
+		if c.LRFinal == 0 {
+			c.LRFinal = 0.003
+		}
+	}
+	if c.Tol == 0 {
+		c.Tol = 1e-6
+	}
+	if c.Reg.ErrorCoef == 0 {
+		c.Reg.ErrorCoef = 0.1
+		if c.Reg.ErrorCoefFinal == 0 {
+			c.Reg.ErrorCoefFinal = 1e-4
+		}
+	}
+	if c.Reg.StiffnessCoef == 0 {
+		c.Reg.StiffnessCoef = 1e-6
+	}
+	if c.Reg.SteerB == 0 {
+		c.Reg.SteerB = 0.5
+	}
+	if c.PredictRepeats == 0 {
+		c.PredictRepeats = 21
+	}
 	return c
 }
 
-// Validate checks the configuration.
-func (c *Config) Validate() error {
-	if c.Iterations <= 0 {
+// Full returns the paper-sized protocol: the default scale at the paper's
+// neural-ODE tolerance rtol = atol = 1.4e-8 (its Section 4.1) with 10000
+// iterations, the error coefficient annealed from 0.1 down to 1e-6 so that
+// the longer training can reach vanilla's loss.
+func Full() Config {
+	return Config{Iterations: 10000, Tol: 1.4e-8, Reg: train.Regularization{ErrorCoef: 0.1, ErrorCoefFinal: 1e-6}}
+}
+
+// Validate checks the configuration (after filling its zero fields with
+// the defaults).
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	if c.Iterations < 0 {
 		return fmt.Errorf("spiral: %d iterations; give a positive number", c.Iterations)
 	}
 	if c.LRFinal < 0 || math.IsNaN(c.LRFinal) || math.IsInf(c.LRFinal, 0) {
 		return fmt.Errorf("spiral: final learning rate %v; give a positive value, or 0 for a constant rate", c.LRFinal)
 	}
-	for name, v := range map[string]float64{"learning rate": c.LR, "rtol": c.RTol, "atol": c.ATol} {
+	for name, v := range map[string]float64{"learning rate": c.LR, "tolerance": c.Tol} {
 		if !(v > 0) || math.IsInf(v, 0) {
 			return fmt.Errorf("spiral: %s = %v; it must be positive and finite", name, v)
 		}
@@ -152,7 +182,13 @@ func (c *Config) Validate() error {
 	if c.PredictRepeats < 0 {
 		return fmt.Errorf("spiral: PredictRepeats = %d must not be negative", c.PredictRepeats)
 	}
+	if c.MaxSteps < 0 {
+		return fmt.Errorf("spiral: MaxSteps = %d must not be negative", c.MaxSteps)
+	}
 	if err := c.Reg.Validate(); err != nil {
+		return fmt.Errorf("spiral: %w", err)
+	}
+	if err := c.Reg.CheckSpan(0, T); err != nil {
 		return fmt.Errorf("spiral: %w", err)
 	}
 	return nil
@@ -172,7 +208,7 @@ func (c *Config) lrSchedule() optim.Schedule {
 // (not the seed, which checkpoints hold apart, nor the prediction timing).
 func (c *Config) fingerprint() string {
 	t := *c
-	t.Seed, t.PredictRepeats = 0, 0
+	t.Seed, t.PredictRepeats, t.MaxSteps = 0, 0, 0
 	js, _ := json.Marshal(t)
 	return fmt.Sprintf("spiral %s %s", js, t.Reg.String())
 }
@@ -231,6 +267,7 @@ type Run struct {
 
 // NewRun builds the model and optimizer of a run.
 func NewRun(cfg Config, data *Data) (*Run, error) {
+	cfg = cfg.withDefaults()
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -259,7 +296,7 @@ func (r *Run) Step(ctx context.Context, it int, rng *rand.Rand) (train.Metrics, 
 		n++
 	}
 	sol, err := ode.Solve(ctx, ode.Problem{F: r.f, Z0: U0Dense(), T0: 0, T1: end},
-		&ode.Options{RTol: r.cfg.RTol, ATol: r.cfg.ATol, SaveAt: r.data.Times[:n], Adjoint: true})
+		&ode.Options{RTol: r.cfg.Tol, ATol: r.cfg.Tol, SaveAt: r.data.Times[:n], Adjoint: true, MaxSteps: r.cfg.MaxSteps})
 	if err != nil {
 		return m, fmt.Errorf("spiral: training solve: %w", err)
 	}
@@ -336,14 +373,15 @@ type Prediction struct {
 	Time time.Duration
 }
 
-// Predict solves model over the observation times at rtol, atol without
-// gradients, repeats times (at least once), and reports the loss against
-// data, the NFE and the median time of one solve.
-func Predict(ctx context.Context, model nn.Layer, data *Data, rtol, atol float64, repeats int) (*Prediction, error) {
+// Predict solves model over the observation times at the tolerance of cfg
+// without gradients, cfg.PredictRepeats times (at least once), and reports
+// the loss against data, the NFE and the median time of one solve.
+func Predict(ctx context.Context, model nn.Layer, data *Data, cfg Config) (*Prediction, error) {
+	cfg = cfg.withDefaults()
 	p := ode.Problem{F: Dynamics(model), Z0: U0Dense(), T0: 0, T1: data.Times[len(data.Times)-1]}
-	opts := &ode.Options{RTol: rtol, ATol: atol, SaveAt: data.Times}
+	opts := &ode.Options{RTol: cfg.Tol, ATol: cfg.Tol, SaveAt: data.Times, MaxSteps: cfg.MaxSteps}
 	var sol *ode.Solution
-	times := make([]time.Duration, max(1, repeats))
+	times := make([]time.Duration, max(1, cfg.PredictRepeats))
 	for i := range times {
 		t0 := time.Now()
 		s, err := ode.Solve(ctx, p, opts)
@@ -358,20 +396,6 @@ func Predict(ctx context.Context, model nn.Layer, data *Data, rtol, atol float64
 	return &Prediction{Times: sol.T, U: sol.Z, Loss: loss, NFE: sol.NFE, Time: times[len(times)/2]}, nil
 }
 
-// Options configure Train.
-type Options struct {
-	// Name labels the run (default "spiral/<method>/seed=<seed>").
-	Name string
-	// Recorders receive progress and metrics.
-	Recorders []train.Recorder
-	// Checkpoint, if set, is the checkpoint path, written every
-	// CheckpointEvery iterations (0: only on interrupt).
-	Checkpoint      string
-	CheckpointEvery int
-	// Resume, if set, is a checkpoint to continue from.
-	Resume string
-}
-
 // Result is a finished run.
 type Result struct {
 	Method     string
@@ -384,32 +408,25 @@ type Result struct {
 	Model      *nn.Chain
 }
 
-// Train runs cfg on data (resuming from opts.Resume if set) and predicts
-// with the trained model. An interrupted run returns the loop's
-// *train.InterruptedError.
-func Train(ctx context.Context, cfg Config, data *Data, opts Options) (*Result, error) {
+// Train runs cfg on data with the run options (name, recorders,
+// checkpoints; resuming from opts.Resume if set) and predicts with the
+// trained model. The run's default name is "spiral/<method>/seed=<seed>".
+// An interrupted run returns the loop's *train.InterruptedError.
+func Train(ctx context.Context, cfg Config, data *Data, opts train.RunOptions) (*Result, error) {
 	r, err := NewRun(cfg, data)
 	if err != nil {
 		return nil, err
 	}
-	name := opts.Name
-	if name == "" {
-		name = fmt.Sprintf("spiral/%s/seed=%d", cfg.Reg.Method, cfg.Seed)
-	}
-	loop := r.Loop(name)
-	loop.Recorders = opts.Recorders
-	loop.CheckpointPath = opts.Checkpoint
-	loop.CheckpointEvery = opts.CheckpointEvery
-	if opts.Resume != "" {
-		if err := loop.Restore(opts.Resume); err != nil {
-			return nil, err
-		}
+	cfg = r.cfg
+	loop := r.Loop(fmt.Sprintf("spiral/%s/seed=%d", cfg.Reg.Method, cfg.Seed))
+	if err := opts.Apply(loop); err != nil {
+		return nil, err
 	}
 	res, err := loop.Run(ctx)
 	if err != nil {
 		return nil, err
 	}
-	pred, err := Predict(ctx, r.model, data, cfg.RTol, cfg.ATol, cfg.PredictRepeats)
+	pred, err := Predict(ctx, r.model, data, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -116,9 +116,7 @@ func TestMSEGradient(t *testing.T) {
 
 func TestTrainingReducesLossAndPredictMatches(t *testing.T) {
 	data := mustData(t)
-	cfg := DefaultConfig(train.Method{})
-	cfg.Iterations = 150
-	cfg.LR = 0.02
+	cfg := Config{Seed: 1999, Iterations: 150, LR: 0.02}
 	r, err := NewRun(cfg, data)
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +137,8 @@ func TestTrainingReducesLossAndPredictMatches(t *testing.T) {
 			t.Fatalf("iteration %d: NFE %d, backward NFE %d", p.Iteration, p.NFE, p.BackwardNFE)
 		}
 	}
-	pred, err := Predict(context.Background(), r.Model(), data, cfg.RTol, cfg.ATol, 3)
+	cfg.PredictRepeats = 3
+	pred, err := Predict(context.Background(), r.Model(), data, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,8 +160,7 @@ func TestTrainingReducesLossAndPredictMatches(t *testing.T) {
 func TestSteerTruncatesTheSpan(t *testing.T) {
 	data := mustData(t)
 	m, _ := train.ParseMethod("steer+error")
-	cfg := DefaultConfig(m)
-	cfg.Iterations = 40
+	cfg := Config{Seed: 1999, Iterations: 40, Reg: train.Regularization{Method: m}}
 	r, err := NewRun(cfg, data)
 	if err != nil {
 		t.Fatal(err)
@@ -173,7 +171,7 @@ func TestSteerTruncatesTheSpan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if mt.EndTime < T-cfg.Reg.SteerB || mt.EndTime > T {
+		if mt.EndTime < T-r.Config().Reg.SteerB || mt.EndTime > T {
 			t.Fatalf("end time %v outside [T-b, T]", mt.EndTime)
 		}
 		if mt.EndTime < T {
@@ -194,11 +192,9 @@ func TestSteerTruncatesTheSpan(t *testing.T) {
 func TestResumeIsBitIdentical(t *testing.T) {
 	data := mustData(t)
 	m, _ := train.ParseMethod("steer+error+stiffness")
-	cfg := DefaultConfig(m)
-	cfg.Iterations = 24
-	cfg.PredictRepeats = 1
+	cfg := Config{Seed: 1999, Iterations: 24, PredictRepeats: 1, Reg: train.Regularization{Method: m}}
 	ctx := context.Background()
-	whole, err := Train(ctx, cfg, data, Options{})
+	whole, err := Train(ctx, cfg, data, train.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,11 +202,11 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "spiral.ckpt")
 	stop, cancel := context.WithCancel(ctx)
 	n := 0
-	_, err = Train(stop, cfg, data, Options{Checkpoint: path, Recorders: []train.Recorder{cancelAfter{&n, 12, cancel}}})
+	_, err = Train(stop, cfg, data, train.RunOptions{Checkpoint: path, Recorders: []train.Recorder{cancelAfter{&n, 12, cancel}}})
 	if err == nil || !strings.Contains(err.Error(), "interrupted after iteration 12 of 24") {
 		t.Fatalf("interrupted run: %v", err)
 	}
-	resumed, err := Train(ctx, cfg, data, Options{Resume: path})
+	resumed, err := Train(ctx, cfg, data, train.RunOptions{Resume: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +230,7 @@ func TestResumeIsBitIdentical(t *testing.T) {
 	// A checkpoint of another configuration is refused.
 	other := cfg
 	other.LR = 0.02
-	if _, err := Train(ctx, other, data, Options{Resume: path}); err == nil || !strings.Contains(err.Error(), "another configuration") {
+	if _, err := Train(ctx, other, data, train.RunOptions{Resume: path}); err == nil || !strings.Contains(err.Error(), "another configuration") {
 		t.Errorf("resume with another learning rate: %v", err)
 	}
 }
@@ -258,20 +254,23 @@ func (c cancelAfter) End(train.Result, error) {}
 func TestConfigValidation(t *testing.T) {
 	data := mustData(t)
 	bad := []func(*Config){
-		func(c *Config) { c.Iterations = 0 },
+		func(c *Config) { c.Iterations = -1 },
 		func(c *Config) { c.LR = -1 },
-		func(c *Config) { c.RTol = math.NaN() },
+		func(c *Config) { c.Tol = math.NaN() },
 		func(c *Config) { c.PredictRepeats = -2 },
-		func(c *Config) { c.Reg.Method.Error = true; c.Reg.ErrorTo = 0 },
+		func(c *Config) { c.MaxSteps = -1 },
+		func(c *Config) { c.Reg.Method.Error = true; c.Reg.ErrorCoefFinal = -1 },
+		// STEER's b must be below the span T = 1.5, or iterations fit nothing.
+		func(c *Config) { c.Reg.Method.STEER = true; c.Reg.SteerB = T },
 	}
 	for i, mut := range bad {
-		c := DefaultConfig(train.Method{})
+		c := Config{}
 		mut(&c)
 		if _, err := NewRun(c, data); err == nil || !strings.HasPrefix(err.Error(), "spiral: ") {
 			t.Errorf("case %d: %v", i, err)
 		}
 	}
-	if _, err := NewRun(DefaultConfig(train.Method{}), &Data{}); err == nil {
+	if _, err := NewRun(Config{}, &Data{}); err == nil {
 		t.Error("empty data accepted")
 	}
 }
@@ -294,7 +293,7 @@ func TestCurve(t *testing.T) {
 }
 
 func TestLearningRateSchedule(t *testing.T) {
-	c := DefaultConfig(train.Method{})
+	c := Config{}.withDefaults()
 	lr := c.lrSchedule()
 	if lr.At(1) != 0.1 || math.Abs(lr.At(c.Iterations)-0.003) > 1e-15 {
 		t.Errorf("learning rate %v at the first step and %v at the last, want 0.1 and 0.003", lr.At(1), lr.At(c.Iterations))
@@ -306,8 +305,13 @@ func TestLearningRateSchedule(t *testing.T) {
 	if c.lrSchedule().At(3000) != 0.1 {
 		t.Error("LRFinal = 0 must give a constant rate")
 	}
-	f := FullConfig(train.Method{})
-	if f.RTol != 1.4e-8 || f.Iterations != 10000 || f.LR != c.LR || f.Reg.ErrorTo != 1e-6 {
+	f := Full().withDefaults()
+	if f.Tol != 1.4e-8 || f.Iterations != 10000 || f.LR != 0.1 || f.LRFinal != 0.003 || f.Reg.ErrorCoef != 0.1 || f.Reg.ErrorCoefFinal != 1e-6 {
 		t.Errorf("full config %+v", f)
+	}
+	// A set LR (or error coefficient) with a zero final value is constant.
+	k := Config{LR: 0.05, Reg: train.Regularization{ErrorCoef: 0.2}}.withDefaults()
+	if k.LRFinal != 0 || k.Reg.ErrorCoefFinal != 0 || k.lrSchedule().At(100) != 0.05 {
+		t.Errorf("constant rate and coefficient: %+v", k)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/whitebox-de/whitebox/optim"
 	"github.com/whitebox-de/whitebox/sde"
+	"github.com/whitebox-de/whitebox/train"
 )
 
 // BenchmarkSOSRITrainingIteration is one training iteration of the spiral
@@ -25,8 +26,8 @@ func BenchmarkSOSRITrainingIteration(b *testing.B) {
 	params := model.Params()
 	prob := model.Problem(DefaultTrajectories)
 	opt := optim.NewAdaBelief(optim.Constant(1e-4))
-	cfg := Config{Method: ErrorReg}.withDefaults()
-	reg := cfg.Regularization()
+	cfg := Config{Reg: train.Regularization{Method: train.Method{Error: true}}}.withDefaults()
+	reg := cfg.Reg.At(0, cfg.Iterations)
 	opts := &sde.Options{RTol: DefaultTol, ATol: DefaultTol, SaveAt: data.T, Seed: 1, Adjoint: true}
 	nfe, drift := 0, 0
 	b.ReportAllocs()

@@ -33,10 +33,11 @@
 // unbiased variances, M, V the data's). This is the seed code's loss: the
 // paper's eq. 17 sums where the code averages, which scales the loss by 60
 // and so changes what a given regularization coefficient means; the
-// coefficients here are for the mean form. Training adds
-// ErrorCoef * sum_j E_j |h_j| (ErrorReg) or StiffnessCoef * sum_j S_j
-// (StiffnessReg) over the accepted steps (or their mean or max, ErrorAgg and
-// StiffnessAgg), differentiated through the solver
+// coefficients here are for the mean form. The method is a train.Method
+// (vanilla, error, stiffness or error+stiffness; not STEER) with its
+// coefficients in Config.Reg: training adds ErrorCoef * sum_j E_j |h_j|
+// and/or StiffnessCoef * sum_j S_j over the accepted steps (or their mean
+// or max, ErrorAgg and StiffnessAgg), differentiated through the solver
 // by package sde's discrete adjoint, and takes AdaBelief steps for 250
 // iterations at a learning rate of 0.05 (the seed code's 0.01 leaves some
 // initialisations unconverged; LRFinal anneals it, unused by default).
@@ -57,8 +58,18 @@
 // times, which StochasticDiffEq does not (it interpolates), so NFEs are not
 // directly comparable with the paper's.
 //
-// `whitebox reproduce spiral-sde` trains every method from every seed with
-// Run and reports them with package report (results JSON, the table beside
-// the paper's Table 3); MomentPanels and WriteFigure draw, per run, the
-// data's mean +- std against the trained model's (the paper's Figure 5).
+// The zero Config is the default scale; Full is the same (the paper's
+// protocol apart from the learning rate).
+//
+// # The task
+//
+// The package registers the "spiral-sde" task (package tasks): `whitebox
+// reproduce spiral-sde` trains every method from every seed with Run and
+// reports them with package report (results JSON, the table beside the
+// paper's Table 3, the drift and training NFE as notes, the acceptance check
+// Checks: every regularized method at most vanilla's NFE at most ClaimLoss
+// times its loss); MomentPanels and WriteFigure draw, per run, the data's
+// mean +- std against the trained model's (the paper's Figure 5). Each run's
+// record holds its moments and per-iteration NFE, so the notes and figures
+// need nothing else.
 package spiralsde

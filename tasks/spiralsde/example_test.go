@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/whitebox-de/whitebox/tasks/spiralsde"
+	"github.com/whitebox-de/whitebox/train"
 )
 
 // A short error-regularized training run at a small scale (the defaults are
@@ -13,12 +14,12 @@ import (
 func Example() {
 	cfg := spiralsde.Config{
 		Seed:         1,
-		Method:       spiralsde.ErrorReg,
+		Reg:          train.Regularization{Method: train.Method{Error: true}},
 		Iterations:   10,
 		Trajectories: 30,
 		Data:         spiralsde.DataConfig{Trajectories: 500},
 	}
-	res, err := spiralsde.Run(context.Background(), cfg, spiralsde.Options{})
+	res, err := spiralsde.Run(context.Background(), cfg, train.RunOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return

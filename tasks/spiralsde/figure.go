@@ -42,7 +42,7 @@ func WriteFigure(path string, runs []*Result) error {
 	}
 	var panels []report.Panel
 	for _, r := range runs {
-		p, err := MomentPanels(r, fmt.Sprintf("%s, seed %d", r.Config.Method, r.Config.Seed))
+		p, err := MomentPanels(r, fmt.Sprintf("%s, seed %d", r.Config.Reg.Method, r.Config.Seed))
 		if err != nil {
 			return err
 		}

@@ -110,23 +110,36 @@ func TestLossGradient(t *testing.T) {
 	}
 }
 
-func TestParseMethod(t *testing.T) {
-	for _, m := range []Method{Vanilla, ErrorReg, StiffnessReg} {
-		if got, err := ParseMethod(m.String()); err != nil || got != m {
-			t.Errorf("ParseMethod(%q) = %v, %v", m.String(), got, err)
+// The methods are train.Method values: each turns into the solver
+// regularization of its parts, and STEER is refused.
+func TestMethods(t *testing.T) {
+	reg := func(name string, c Config) ode.Regularization {
+		m, err := train.ParseMethod(name)
+		if err != nil {
+			t.Fatal(err)
 		}
+		c.Reg.Method = m
+		c = c.withDefaults()
+		if err := c.validate(); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return c.Reg.At(0, c.Iterations)
 	}
-	if _, err := ParseMethod("taylor"); err == nil {
-		t.Error("ParseMethod accepted an unknown method")
+	if r := reg("error", Config{Reg: train.Regularization{ErrorCoef: 0.5}}); r != (ode.Regularization{Error: 0.5, ErrorAgg: ode.Sum}) {
+		t.Errorf("error regularization %+v", r)
 	}
-	if r := (Config{Method: ErrorReg, ErrorCoef: 0.5}).Regularization(); r != (ode.Regularization{Error: 0.5, ErrorAgg: ode.Sum}) {
-		t.Errorf("ErrorReg regularization %+v", r)
+	if r := reg("stiffness", Config{Reg: train.Regularization{StiffnessCoef: 0.1}}); r != (ode.Regularization{Stiffness: 0.1, StiffnessAgg: ode.Sum}) {
+		t.Errorf("stiffness regularization %+v", r)
 	}
-	if r := (Config{Method: StiffnessReg, StiffnessCoef: 0.1}).Regularization(); r != (ode.Regularization{Stiffness: 0.1, StiffnessAgg: ode.Sum}) {
-		t.Errorf("StiffnessReg regularization %+v", r)
+	if r := reg("vanilla", Config{Reg: train.Regularization{ErrorCoef: 1}}); r != (ode.Regularization{}) {
+		t.Errorf("vanilla regularization %+v", r)
 	}
-	if r := (Config{Method: Vanilla, ErrorCoef: 1}).Regularization(); r != (ode.Regularization{}) {
-		t.Errorf("Vanilla regularization %+v", r)
+	if r := reg("error+stiffness", Config{}); r != (ode.Regularization{Error: DefaultErrorCoef, Stiffness: DefaultStiffnessCoef}) {
+		t.Errorf("error+stiffness regularization %+v", r)
+	}
+	c := Config{Reg: train.Regularization{Method: train.Method{STEER: true}}}.withDefaults()
+	if err := c.validate(); err == nil {
+		t.Error("STEER was accepted")
 	}
 }
 
@@ -134,11 +147,9 @@ func TestParseMethod(t *testing.T) {
 // fixed training noise reach the optimizer, the regularization and the
 // solves.
 func TestProtocolOptions(t *testing.T) {
-	if r := (Config{Method: StiffnessReg, StiffnessCoef: 0.1, StiffnessAgg: ode.Max}).Regularization(); r != (ode.Regularization{Stiffness: 0.1, StiffnessAgg: ode.Max}) {
-		t.Errorf("StiffnessReg with max %+v", r)
-	}
-	if r := (Config{Method: ErrorReg, ErrorCoef: 0.2, ErrorAgg: ode.Mean}).Regularization(); r != (ode.Regularization{Error: 0.2, ErrorAgg: ode.Mean}) {
-		t.Errorf("ErrorReg with mean %+v", r)
+	stiff := train.Regularization{Method: train.Method{Stiffness: true}, StiffnessCoef: 0.1, StiffnessAgg: ode.Max}
+	if r := stiff.At(0, 10); r != (ode.Regularization{Stiffness: 0.1, StiffnessAgg: ode.Max}) {
+		t.Errorf("stiffness with max %+v", r)
 	}
 	s := Config{LR: 0.05, LRFinal: 0.005, Iterations: 11}.schedule()
 	if s.At(0) != 0.05 || math.Abs(s.At(10)-0.005) > 1e-15 || !(s.At(5) < 0.05 && s.At(5) > 0.005) {
@@ -147,7 +158,7 @@ func TestProtocolOptions(t *testing.T) {
 	if c := (Config{LR: 0.05, Iterations: 11}).schedule(); c.At(0) != 0.05 || c.At(10) != 0.05 {
 		t.Errorf("constant LR %v, %v", c.At(0), c.At(10))
 	}
-	if _, err := Run(context.Background(), Config{LRFinal: -1}, Options{}); err == nil {
+	if _, err := Run(context.Background(), Config{LRFinal: -1}, train.RunOptions{}); err == nil {
 		t.Error("Run accepted a negative LRFinal")
 	}
 	// With a vanishing learning rate the model stays put, so fixed noise
@@ -155,7 +166,7 @@ func TestProtocolOptions(t *testing.T) {
 	cfg := Config{Seed: 3, Iterations: 3, Trajectories: 30, LR: 1e-300, Data: smallData, PredictPasses: 1}
 	for _, fixed := range []bool{true, false} {
 		cfg.FixedNoise = fixed
-		res, err := Run(context.Background(), cfg, Options{})
+		res, err := Run(context.Background(), cfg, train.RunOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -167,9 +178,15 @@ func TestProtocolOptions(t *testing.T) {
 	}
 }
 
-func shortConfig(m Method) Config {
-	return Config{Seed: 4, Method: m, Iterations: 12, Trajectories: 30, Data: smallData, PredictPasses: 2}
+func shortConfig(m train.Method) Config {
+	return Config{Seed: 4, Reg: train.Regularization{Method: m}, Iterations: 12, Trajectories: 30, Data: smallData, PredictPasses: 2}
 }
+
+var (
+	vanilla   = train.Method{}
+	errorReg  = train.Method{Error: true}
+	stiffness = train.Method{Stiffness: true}
+)
 
 // collect is a train.Recorder keeping every iteration's metrics; stopAt, if
 // set, cancels the run when iteration stopAt is recorded (Ctrl-C).
@@ -193,7 +210,7 @@ func (c *collect) End(train.Result, error) {}
 // its recorders and is reproducible bit for bit.
 func TestRunTrains(t *testing.T) {
 	rec := &collect{}
-	res, err := Run(context.Background(), shortConfig(ErrorReg), Options{Recorders: []train.Recorder{rec}})
+	res, err := Run(context.Background(), shortConfig(errorReg), train.RunOptions{Recorders: []train.Recorder{rec}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,20 +245,20 @@ func TestRunTrains(t *testing.T) {
 	if len(res.ModelMean) != Points || len(res.DataStd) != Points || res.ModelMean[0] != [2]float64{2, 0} {
 		t.Errorf("moments for plotting: %d model means (first %v), %d data stds", len(res.ModelMean), res.ModelMean[0], len(res.DataStd))
 	}
-	again, err := Run(context.Background(), shortConfig(ErrorReg), Options{})
+	again, err := Run(context.Background(), shortConfig(errorReg), train.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if math.Float64bits(again.Loss) != math.Float64bits(res.Loss) || again.PredictNFE != res.PredictNFE {
 		t.Errorf("same config: loss %v then %v, NFE %v then %v", res.Loss, again.Loss, res.PredictNFE, again.PredictNFE)
 	}
-	if _, err := Run(context.Background(), Config{Trajectories: 1}, Options{}); err == nil {
+	if _, err := Run(context.Background(), Config{Trajectories: 1}, train.RunOptions{}); err == nil {
 		t.Error("Run accepted a batch of one trajectory")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var ie *train.InterruptedError
-	if _, err := Run(ctx, shortConfig(Vanilla), Options{}); !errors.As(err, &ie) {
+	if _, err := Run(ctx, shortConfig(vanilla), train.RunOptions{}); !errors.As(err, &ie) {
 		t.Errorf("a cancelled context gave %v, want a *train.InterruptedError", err)
 	}
 }
@@ -249,9 +266,9 @@ func TestRunTrains(t *testing.T) {
 // TestResume: a run interrupted and resumed from its checkpoint ends with
 // the bits of an uninterrupted run; another configuration cannot resume it.
 func TestResume(t *testing.T) {
-	cfg := shortConfig(StiffnessReg)
+	cfg := shortConfig(stiffness)
 	cfg.Iterations = 8
-	whole, err := Run(context.Background(), cfg, Options{})
+	whole, err := Run(context.Background(), cfg, train.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,13 +276,13 @@ func TestResume(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	rec := &collect{stopAt: 3, cancel: cancel}
-	_, err = Run(ctx, cfg, Options{Checkpoint: ckpt, Recorders: []train.Recorder{rec}})
+	_, err = Run(ctx, cfg, train.RunOptions{Checkpoint: ckpt, Recorders: []train.Recorder{rec}})
 	var ie *train.InterruptedError
 	if !errors.As(err, &ie) || ie.Iteration != 3 || ie.Checkpoint != ckpt {
 		t.Fatalf("interrupted run: %v", err)
 	}
 	rec = &collect{}
-	res, err := Run(context.Background(), cfg, Options{Checkpoint: ckpt, Resume: ckpt, Recorders: []train.Recorder{rec}})
+	res, err := Run(context.Background(), cfg, train.RunOptions{Checkpoint: ckpt, Resume: ckpt, Recorders: []train.Recorder{rec}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,17 +306,17 @@ func TestResume(t *testing.T) {
 		t.Errorf("resumed loss %v NFE %v train NFE %v; uninterrupted %v, %v, %v", res.Loss, res.PredictNFE, res.TrainNFE, whole.Loss, whole.PredictNFE, whole.TrainNFE)
 	}
 	other := cfg
-	other.Method = ErrorReg
-	if _, err := Run(context.Background(), other, Options{Resume: ckpt}); !errors.Is(err, train.ErrCheckpoint) {
+	other.Reg.Method = errorReg
+	if _, err := Run(context.Background(), other, train.RunOptions{Resume: ckpt}); !errors.Is(err, train.ErrCheckpoint) {
 		t.Errorf("resuming another method's checkpoint: %v", err)
 	}
 }
 
 // TestFigure draws a short run's moments against the data.
 func TestFigure(t *testing.T) {
-	cfg := shortConfig(Vanilla)
+	cfg := shortConfig(vanilla)
 	cfg.Iterations = 2
-	res, err := Run(context.Background(), cfg, Options{})
+	res, err := Run(context.Background(), cfg, train.RunOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/whitebox-de/whitebox/ad"
@@ -16,44 +15,6 @@ import (
 	"github.com/whitebox-de/whitebox/sde"
 	"github.com/whitebox-de/whitebox/train"
 )
-
-// Method is the training objective.
-type Method int
-
-const (
-	// Vanilla minimises the moment loss alone.
-	Vanilla Method = iota
-	// ErrorReg adds ErrorCoef * R_E, R_E = sum_j E_j |h_j| over accepted
-	// steps (ERNSDE).
-	ErrorReg
-	// StiffnessReg adds StiffnessCoef * R_S, R_S = sum_j S_j (SRNSDE).
-	StiffnessReg
-)
-
-// Methods lists the methods in the order of the paper's Table 3.
-var Methods = []Method{Vanilla, StiffnessReg, ErrorReg}
-
-func (m Method) String() string {
-	switch m {
-	case Vanilla:
-		return "vanilla"
-	case ErrorReg:
-		return "error"
-	case StiffnessReg:
-		return "stiffness"
-	}
-	return fmt.Sprintf("Method(%d)", int(m))
-}
-
-// ParseMethod parses "vanilla", "error" or "stiffness" (case-insensitive).
-func ParseMethod(s string) (Method, error) {
-	for _, m := range []Method{Vanilla, ErrorReg, StiffnessReg} {
-		if strings.EqualFold(s, m.String()) {
-			return m, nil
-		}
-	}
-	return 0, fmt.Errorf("spiralsde: unknown method %q; use vanilla, error or stiffness", s)
-}
 
 // Default protocol values (REFERENCE §5 and the seed code, except where
 // noted).
@@ -81,8 +42,9 @@ const (
 	DefaultPredictSeed = 20210718
 )
 
-// Config is one training run. The zero value means the defaults with seed 0
-// and the vanilla method.
+// Config is one training run. The zero value is the default scale (the
+// paper's protocol apart from the learning rate, so the full scale is the
+// same) with seed 0 and the vanilla method.
 type Config struct {
 	// Seed seeds the model's initialisation and the Brownian paths of the
 	// training iterations (iteration k uses a seed derived from Seed and k).
@@ -94,21 +56,17 @@ type Config struct {
 	Trajectories int
 	// Tol is the solver tolerance, rtol = atol. Default 0.3.
 	Tol float64
-	// Method is the objective. Default Vanilla.
-	Method Method
-	// ErrorCoef and StiffnessCoef are the regularization coefficients, used
-	// by ErrorReg and StiffnessReg. Defaults DefaultErrorCoef (0.2) and
-	// DefaultStiffnessCoef (3e-4).
-	ErrorCoef, StiffnessCoef float64
+	// Reg is the method (vanilla, error, stiffness or error+stiffness;
+	// STEER is not supported) and its coefficients. Zero coefficients take
+	// the defaults DefaultErrorCoef (0.2, constant unless ErrorCoefFinal is
+	// set) and DefaultStiffnessCoef (3e-4); the aggregations default to sum.
+	Reg train.Regularization
 	// LR is AdaBelief's learning rate. Default DefaultLR (0.05).
 	LR float64
 	// LRFinal, if positive, anneals the learning rate exponentially from LR
 	// at the first iteration to LRFinal at the last (optim.ExpAnneal); zero
 	// keeps it constant.
 	LRFinal float64
-	// ErrorAgg and StiffnessAgg aggregate the per-step terms of the
-	// regularizers (zero value: ode.Sum).
-	ErrorAgg, StiffnessAgg ode.Aggregation
 	// FixedNoise, if set, gives every training iteration the same Brownian
 	// paths (seeded by Seed alone) instead of fresh ones per iteration.
 	FixedNoise bool
@@ -121,10 +79,16 @@ type Config struct {
 	// averaged. Default 5: one pass of 100 paths gives an NFE that varies by
 	// several percent with the noise.
 	PredictPasses int
+	// MaxSteps bounds the attempted steps of every solve of the model
+	// (0: the solver's default, sde.Options.MaxSteps).
+	MaxSteps int
 	// Data configures the target statistics (simulated once per process
 	// and configuration, see CachedData).
 	Data DataConfig
 }
+
+// Full returns the paper-sized protocol, which is the default scale.
+func Full() Config { return Config{} }
 
 func (c Config) withDefaults() Config {
 	if c.Iterations == 0 {
@@ -136,11 +100,11 @@ func (c Config) withDefaults() Config {
 	if c.Tol == 0 {
 		c.Tol = DefaultTol
 	}
-	if c.ErrorCoef == 0 {
-		c.ErrorCoef = DefaultErrorCoef
+	if c.Reg.ErrorCoef == 0 {
+		c.Reg.ErrorCoef = DefaultErrorCoef
 	}
-	if c.StiffnessCoef == 0 {
-		c.StiffnessCoef = DefaultStiffnessCoef
+	if c.Reg.StiffnessCoef == 0 {
+		c.Reg.StiffnessCoef = DefaultStiffnessCoef
 	}
 	if c.LR == 0 {
 		c.LR = DefaultLR
@@ -161,27 +125,21 @@ func (c Config) validate() error {
 		return fmt.Errorf("spiralsde: Iterations = %d must be positive", c.Iterations)
 	case c.Trajectories < 2:
 		return fmt.Errorf("spiralsde: Trajectories = %d; the variances need at least 2", c.Trajectories)
-	case !(c.Tol > 0) || !(c.LR > 0) || c.ErrorCoef < 0 || c.StiffnessCoef < 0:
-		return fmt.Errorf("spiralsde: Tol, LR and the coefficients must be positive (Tol=%g LR=%g ErrorCoef=%g StiffnessCoef=%g)", c.Tol, c.LR, c.ErrorCoef, c.StiffnessCoef)
+	case !(c.Tol > 0) || !(c.LR > 0):
+		return fmt.Errorf("spiralsde: Tol and LR must be positive (Tol=%g LR=%g)", c.Tol, c.LR)
 	case c.LRFinal < 0:
 		return fmt.Errorf("spiralsde: LRFinal = %g must be positive, or 0 for a constant learning rate", c.LRFinal)
 	case c.PredictPasses < 0:
 		return fmt.Errorf("spiralsde: PredictPasses = %d must be positive", c.PredictPasses)
-	case c.Method < Vanilla || c.Method > StiffnessReg:
-		return fmt.Errorf("spiralsde: unknown method %d", int(c.Method))
+	case c.MaxSteps < 0:
+		return fmt.Errorf("spiralsde: MaxSteps = %d must not be negative", c.MaxSteps)
+	case c.Reg.Method.STEER:
+		return fmt.Errorf("spiralsde: method %s: STEER is not supported for the SDE (use vanilla, error, stiffness or error+stiffness)", c.Reg.Method)
+	}
+	if err := c.Reg.Validate(); err != nil {
+		return fmt.Errorf("spiralsde: %w", err)
 	}
 	return nil
-}
-
-// Regularization returns the solver regularization of the configured method.
-func (c Config) Regularization() ode.Regularization {
-	switch c.Method {
-	case ErrorReg:
-		return ode.Regularization{Error: c.ErrorCoef, ErrorAgg: c.ErrorAgg}
-	case StiffnessReg:
-		return ode.Regularization{Stiffness: c.StiffnessCoef, StiffnessAgg: c.StiffnessAgg}
-	}
-	return ode.Regularization{}
 }
 
 // IterationMetrics is the record of one training iteration.
@@ -239,31 +197,15 @@ type Result struct {
 // maxConsecutiveFailures stops a run whose solves keep failing.
 const maxConsecutiveFailures = 10
 
-// Options configure Run: its name, progress and metrics, checkpoints and
-// resumption. The zero value trains without recorders or checkpoints.
-type Options struct {
-	// Name labels the run in progress output, metrics and checkpoints
-	// (default "spiral-sde/<method>/seed=<seed>").
-	Name string
-	// Recorders receive the run's progress and per-iteration metrics.
-	Recorders []train.Recorder
-	// Checkpoint, if set, is the checkpoint file, written every
-	// CheckpointEvery iterations (0: only on interrupt) and at the end.
-	Checkpoint      string
-	CheckpointEvery int
-	// Resume, if set, is a checkpoint of the same configuration to continue
-	// from; the continued run is bit-identical to an uninterrupted one.
-	Resume string
-}
-
 // Run trains the neural SDE with AdaBelief through a train.Loop and returns
 // the trained model's loss, NFE and timings. Solves that fail (an
 // sde.SolveError, e.g. a diverging model) skip their iteration, which
 // reports the previous iteration's loss and no NFE; ten failures in a row
 // end the run with an error. An interrupted run returns the loop's
 // *train.InterruptedError (after writing its checkpoint when
-// opts.Checkpoint is set).
-func Run(ctx context.Context, cfg Config, opts Options) (*Result, error) {
+// opts.Checkpoint is set). The run's default name is
+// "spiral-sde/<method>/seed=<seed>".
+func Run(ctx context.Context, cfg Config, opts train.RunOptions) (*Result, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -273,26 +215,18 @@ func Run(ctx context.Context, cfg Config, opts Options) (*Result, error) {
 		return nil, err
 	}
 	r := newRun(cfg, data)
-	name := opts.Name
-	if name == "" {
-		name = fmt.Sprintf("spiral-sde/%s/seed=%d", cfg.Method, cfg.Seed)
-	}
 	loop := &train.Loop{
-		Name: name, Iterations: cfg.Iterations, Seed: cfg.Seed, Fingerprint: cfg.fingerprint(),
+		Name:       fmt.Sprintf("spiral-sde/%s/seed=%d", cfg.Reg.Method, cfg.Seed),
+		Iterations: cfg.Iterations, Seed: cfg.Seed, Fingerprint: cfg.fingerprint(),
 		Step: r.step,
 		State: []train.Section{
 			{Name: "model", State: train.ModuleState(r.model.Module())},
 			{Name: "optimizer", State: r.opt},
 			{Name: "history", State: history{&r.history}},
 		},
-		Recorders:       opts.Recorders,
-		CheckpointPath:  opts.Checkpoint,
-		CheckpointEvery: opts.CheckpointEvery,
 	}
-	if opts.Resume != "" {
-		if err := loop.Restore(opts.Resume); err != nil {
-			return nil, err
-		}
+	if err := opts.Apply(loop); err != nil {
+		return nil, err
 	}
 	lr, err := loop.Run(ctx)
 	if err != nil {
@@ -325,7 +259,7 @@ func newRNG(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0x5e5de)
 // only resumed by the same protocol.
 func (c Config) fingerprint() string {
 	t := c
-	t.Seed, t.PredictSeed, t.PredictPasses = 0, 0, 0
+	t.Seed, t.PredictSeed, t.PredictPasses, t.MaxSteps = 0, 0, 0, 0
 	js, _ := json.Marshal(t)
 	return "spiral-sde " + string(js)
 }
@@ -337,7 +271,6 @@ type run struct {
 	model   *Model
 	params  []*ad.Param
 	opt     *optim.AdaBelief
-	reg     ode.Regularization
 	prob    sde.Problem
 	history []IterationMetrics
 }
@@ -345,7 +278,7 @@ type run struct {
 func newRun(cfg Config, data *Data) *run {
 	m := NewModel(newRNG(cfg.Seed))
 	return &run{cfg: cfg, data: data, model: m, params: m.Params(), opt: optim.NewAdaBelief(cfg.schedule()),
-		reg: cfg.Regularization(), prob: m.Problem(cfg.Trajectories)}
+		prob: m.Problem(cfg.Trajectories)}
 }
 
 // schedule is the learning rate over the iterations.
@@ -363,8 +296,9 @@ func (c Config) schedule() optim.Schedule {
 func (r *run) step(ctx context.Context, it int, _ *rand.Rand) (train.Metrics, error) {
 	start := time.Now()
 	m := IterationMetrics{Iteration: it + 1}
+	reg := r.cfg.Reg.At(it, r.cfg.Iterations)
 	opts := &sde.Options{Method: r.cfg.Solver, RTol: r.cfg.Tol, ATol: r.cfg.Tol, SaveAt: r.data.T,
-		Seed: mixSeed(r.cfg.Seed, uint64(it+1)), Adjoint: true}
+		Seed: mixSeed(r.cfg.Seed, uint64(it+1)), Adjoint: true, MaxSteps: r.cfg.MaxSteps}
 	if r.cfg.FixedNoise {
 		opts.Seed = mixSeed(r.cfg.Seed, 0)
 	}
@@ -375,11 +309,11 @@ func (r *run) step(ctx context.Context, it int, _ *rand.Rand) (train.Metrics, er
 		m.RE, m.RS = sol.ErrorRegularizer(ode.Sum), sol.StiffnessRegularizer(ode.Sum)
 		l, grad := Loss(sol.Z, r.data)
 		m.Loss = l
-		m.Objective = l + sol.Regularizer(r.reg)
+		m.Objective = l + sol.Regularizer(reg)
 		for _, p := range r.params {
 			p.Grad.Zero()
 		}
-		_, err = sol.Backward(ctx, grad, r.reg)
+		_, err = sol.Backward(ctx, grad, reg)
 		m.BackwardNFE = sol.BackwardNFE
 		sol.Release()
 	}
@@ -412,7 +346,7 @@ func (r *run) step(ctx context.Context, it int, _ *rand.Rand) (train.Metrics, er
 	r.history = append(r.history, m)
 	return train.Metrics{Loss: m.Loss, Objective: m.Objective,
 		Regularizers: map[string]float64{"error": m.RE, "stiffness": m.RS},
-		Coefficients: map[string]float64{"error": r.reg.Error, "stiffness": r.reg.Stiffness},
+		Coefficients: map[string]float64{"error": reg.Error, "stiffness": reg.Stiffness},
 		NFE:          m.NFE, BackwardNFE: m.BackwardNFE}, nil
 }
 
@@ -456,7 +390,7 @@ func predict(ctx context.Context, cfg Config, data *Data, model *Model, res *Res
 	prob := model.Problem(cfg.Trajectories)
 	var loss, nfe, drift, acc, rej float64
 	for k := range cfg.PredictPasses {
-		opts := &sde.Options{Method: cfg.Solver, RTol: cfg.Tol, ATol: cfg.Tol, SaveAt: data.T, Seed: mixSeed(cfg.PredictSeed, uint64(k))}
+		opts := &sde.Options{Method: cfg.Solver, RTol: cfg.Tol, ATol: cfg.Tol, SaveAt: data.T, Seed: mixSeed(cfg.PredictSeed, uint64(k)), MaxSteps: cfg.MaxSteps}
 		reps := 1
 		if k == 0 {
 			reps = 3

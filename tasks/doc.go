@@ -1,0 +1,40 @@
+// Package tasks is the shape every experiment of the command line takes,
+// and their registry. Each experiment is one package under tasks/ (spiral,
+// spiralsde, ...) that owns all of it: its configuration (whose zero value
+// is the default scale, with a named full scale), its data, model and
+// methods, the paper's numbers for its table, its acceptance checks and its
+// figures. It implements Task and registers itself from an init function:
+//
+//	func init() { tasks.Register(func() tasks.Task { return new(task) }) }
+//
+// and the command imports the package for that effect (cmd/whitebox keeps
+// the one list of such imports). Nothing else is per task: the harness in
+// cmd/whitebox owns the common flags, the enumeration of the runs, progress,
+// metrics, checkpoints, the workers, the table, the JSON and the exit
+// status, as gonum's optimize.Minimize owns the loop that any
+// optimize.Method plugs into.
+//
+// # The life of a task
+//
+// The harness calls Flags, parses the command line, calls Setup with the
+// Settings (scale, methods, seeds, workers, the solvers' step bound), then
+// Run for each run of Settings.Runs (every method with every seed, in that
+// order), and finally Report and Figures on the runs' Records. A Record is
+// a run's row of the results JSON (report.Run) plus the task's own
+// measurements as JSON (Record.Extra: histories, moments, fitted curves),
+// so Report and Figures need nothing but the flags, the settings and the
+// records: runs made in other processes and saved as JSON give the same
+// table, notes, checks, results JSON and figures, bit for bit.
+//
+// # Vocabulary
+//
+// Methods are train.Method values ("vanilla", "error", "stiffness",
+// "error+stiffness", "steer", ...; in packages ode and sde, Method names a
+// solver tableau instead) and their coefficients a train.Regularization, for
+// ODE and SDE tasks alike; RegularizationFlags declares their flags with one
+// spelling for every task (--error-coef, --error-coef-final, --error-agg,
+// --stiffness-coef, --stiffness-agg, --steer-b). A run's name, recorders,
+// checkpoint and resume travel as one train.RunOptions. Overrides declares a
+// task's protocol flags over its configuration type so that flags given on
+// the command line override the chosen scale.
+package tasks

@@ -1,0 +1,90 @@
+package tasks
+
+import (
+	"flag"
+	"strings"
+	"testing"
+
+	"github.com/whitebox-de/whitebox/ode"
+	"github.com/whitebox-de/whitebox/report"
+	"github.com/whitebox-de/whitebox/train"
+)
+
+// testFlags is a FlagSet over the standard library's.
+type testFlags struct {
+	*flag.FlagSet
+	set map[string]bool
+}
+
+func (f *testFlags) IsSet(name string) bool { return f.set[name] }
+
+func parse(t *testing.T, declare func(FlagSet), args ...string) {
+	t.Helper()
+	f := &testFlags{FlagSet: flag.NewFlagSet("t", flag.ContinueOnError), set: map[string]bool{}}
+	declare(f)
+	if err := f.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	f.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+}
+
+type cfg struct {
+	N   int
+	X   float64
+	Reg train.Regularization
+}
+
+// Flags given on the command line override the chosen scale; the others
+// keep its values, and invalid values name their flag.
+func TestOverrides(t *testing.T) {
+	var o *Overrides[cfg]
+	declare := func(fs FlagSet) {
+		o = NewOverrides(fs, cfg{N: 10, X: 1})
+		o.Int("n", func(c *cfg) *int { return &c.N }, "", AtLeast(1))
+		o.Float("x", func(c *cfg) *float64 { return &c.X }, "", Positive)
+		RegularizationFlags(o, func(c *cfg) *train.Regularization { return &c.Reg }, 1.5)
+	}
+	parse(t, declare, "-x", "3", "-stiffness-agg", "max", "-error-coef-final", "0")
+	full := cfg{N: 99, X: 7, Reg: train.Regularization{ErrorCoef: 0.1, ErrorCoefFinal: 1e-6}}
+	if err := o.Apply(&full); err != nil {
+		t.Fatal(err)
+	}
+	if full.N != 99 || full.X != 3 || full.Reg.StiffnessAgg != ode.Max || full.Reg.ErrorCoef != 0.1 || full.Reg.ErrorCoefFinal != 0 {
+		t.Errorf("applied %+v", full)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-n", "0"}, "--n 0: give at least 1"},
+		{[]string{"-x", "-1"}, "--x -1: must be positive"},
+		{[]string{"-error-agg", "median"}, `--error-agg "median": use sum, mean or max`},
+		{[]string{"-steer-b", "1.5"}, "--steer-b 1.5: must be below the span's length (1.5)"},
+		{[]string{"-error-coef-final", "-1"}, "--error-coef-final -1: must be 0 or positive"},
+	} {
+		parse(t, declare, c.args...)
+		var x cfg
+		if err := o.Apply(&x); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want %q", c.args, err, c.want)
+		}
+	}
+}
+
+// Records carry their extras as JSON.
+func TestRecord(t *testing.T) {
+	r, err := NewRecord(report.Run{Method: "error", Seed: 3}, map[string][]float64{"loss": {0.1, 1e-300}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x map[string][]float64
+	if err := r.Decode(&x); err != nil || x["loss"][1] != 1e-300 {
+		t.Errorf("decoded %v, %v", x, err)
+	}
+	empty := Record{Run: report.Run{Method: "vanilla"}}
+	if err := empty.Decode(&x); err == nil || !strings.Contains(err.Error(), "vanilla seed 0 has no extras") {
+		t.Errorf("no extras: %v", err)
+	}
+	if _, err := ParseScale("huge"); err == nil {
+		t.Error("scale huge accepted")
+	}
+}
