@@ -43,16 +43,6 @@ func AddRow(x *Series, b ad.Var) *Series {
 	})
 }
 
-// addRowSeries returns x + r for a 1-row series r broadcast over x's rows.
-func addRowSeries(x, r *Series) *Series {
-	return x.ev.make(x.rows, x.cols, func(k int) ad.Var {
-		if !r.c[k].Valid() {
-			return x.c[k]
-		}
-		return ad.AddRow(x.ev.dense(x.c[k], x.rows, x.cols), r.c[k])
-	})
-}
-
 // Add returns a + b.
 func Add(a, b *Series) *Series {
 	same("Add", a, b)

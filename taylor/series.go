@@ -162,12 +162,3 @@ func scale(a ad.Var, s float64) ad.Var {
 	}
 	return ad.Scale(a, s)
 }
-
-// sum returns sum_i coef[i]*terms[i] over the valid terms, or zero.
-func sum(coef []float64, terms []ad.Var) ad.Var {
-	var acc ad.Var
-	for i, t := range terms {
-		acc = add(acc, scale(t, coef[i]))
-	}
-	return acc
-}
