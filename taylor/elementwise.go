@@ -45,10 +45,7 @@ func Tanh(x *Series) *Series {
 		if m == 0 {
 			return ad.AddScalar(ad.Neg(ad.Square(y.c[0])), 1)
 		}
-		if sq := cauchySquare(y.c, m); sq.Valid() {
-			return ad.Neg(sq)
-		}
-		return ad.Var{}
+		return scaledSquare(y.c, m, -1)
 	})
 }
 

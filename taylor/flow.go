@@ -82,14 +82,26 @@ func call(f Func, t, z *Series, sameShape bool) *Series {
 // z_0..z_m. Each pass computes only the new coefficient of every
 // intermediate value: K products by each weight in all, not K(K+1)/2.
 func Coefficients(f Func, t float64, z ad.Var, order int) []ad.Var {
+	zs, out := flow("Coefficients", f, t, z, order)
+	cs := make([]ad.Var, order+1)
+	for k := 0; k < order; k++ {
+		cs[k] = zs.Coef(k)
+	}
+	cs[order] = out.ev.dense(scale(out.c[order-1], 1/float64(order)), z.Rows(), z.Cols())
+	return cs
+}
+
+// flow returns the series zs of the solution through z at t, with
+// coefficients z_0..z_{order-1}, and the series out of f(t, z) along it,
+// with [f]_0..[f]_{order-1}: z_{k+1} = [f]_k/(k+1).
+func flow(who string, f Func, t float64, z ad.Var, order int) (zs, out *Series) {
 	if order < 1 {
-		panic(fmt.Sprintf("taylor: Coefficients: order %d, want >= 1", order))
+		panic(fmt.Sprintf("taylor: %s: order %d, want >= 1", who, order))
 	}
 	tp := z.Tape()
 	ev := newEvaluation(tp)
 	ts := ev.constant(1, 1, []ad.Var{tp.Scalar(t), tp.Scalar(1)})
-	var out *Series
-	zs := ev.make(z.Rows(), z.Cols(), func(k int) ad.Var {
+	zs = ev.make(z.Rows(), z.Cols(), func(k int) ad.Var {
 		if k == 0 {
 			return z
 		}
@@ -99,19 +111,15 @@ func Coefficients(f Func, t float64, z ad.Var, order int) []ad.Var {
 	for ev.n < order {
 		ev.extend()
 	}
-	cs := make([]ad.Var, order+1)
-	for k := 0; k < order; k++ {
-		cs[k] = zs.Coef(k)
-	}
-	cs[order] = ev.dense(scale(out.c[order-1], 1/float64(order)), z.Rows(), z.Cols())
-	return cs
+	return zs, out
 }
 
 // Derivative returns d^K z/dt^K = K! z_K (K = order >= 1) of the solution
 // of dz/dt = f(t, z) through z at time t.
 func Derivative(f Func, t float64, z ad.Var, order int) ad.Var {
-	cs := Coefficients(f, t, z, order)
-	return ad.Scale(cs[order], factorial(order))
+	_, out := flow("Derivative", f, t, z, order)
+	// K! z_K = (K-1)! [f]_{K-1}.
+	return ad.Scale(out.Coef(order-1), factorial(order-1))
 }
 
 func factorial(k int) float64 {

@@ -155,18 +155,26 @@ func cauchy(a, b []ad.Var, k int) ad.Var {
 
 // cauchySquare returns sum_{j=0..k} a_j a_{k-j}, using its symmetry: twice
 // the products with j < k-j, plus a_{k/2}^2 for even k.
-func cauchySquare(a []ad.Var, k int) ad.Var {
+func cauchySquare(a []ad.Var, k int) ad.Var { return scaledSquare(a, k, 1) }
+
+// scaledSquare returns c * sum_{j=0..k} a_j a_{k-j}, folding c into the
+// scaling the symmetric sum needs anyway.
+func scaledSquare(a []ad.Var, k int, c float64) ad.Var {
 	var acc ad.Var
 	for j := 0; 2*j < k; j++ {
 		acc = add(acc, mul(a[j], a[k-j]))
 	}
-	acc = scale(acc, 2)
-	if k%2 == 0 {
-		if h := a[k/2]; h.Valid() {
-			acc = add(acc, ad.Square(h))
-		}
+	if k%2 == 1 {
+		return scale(acc, 2*c)
 	}
-	return acc
+	h := a[k/2]
+	if !h.Valid() {
+		return scale(acc, 2*c)
+	}
+	if !acc.Valid() {
+		return scale(ad.Square(h), c)
+	}
+	return scale(ad.Add(ad.Scale(acc, 2), ad.Square(h)), c)
 }
 
 // Square returns x.^2.

@@ -49,10 +49,11 @@ func TayNODE(f Func, order int) (ode.Func, error) {
 	}
 	return func(t float64, y ad.Var) ad.Var {
 		z := stateOf("TayNODE", y, TayNODEColumns)
-		cs := Coefficients(f, t, z, order)
-		dk := ad.Scale(cs[order], factorial(order))
+		_, out := flow("TayNODE", f, t, z, order)
+		// d^K z/dt^K = K! z_K = (K-1)! [f]_{K-1}; [f]_0 = f(t, z).
+		dk := ad.Scale(out.Coef(order-1), factorial(order-1))
 		rho := ad.Scale(ad.RowSums(ad.Square(dk)), 1/float64(z.Cols()))
-		return ad.ConcatCols(cs[1], rho)
+		return ad.ConcatCols(out.Coef(0), rho)
 	}, nil
 }
 
