@@ -14,7 +14,7 @@ func Example() {
 	m := ad.NewParam("M", 2, 2)
 	copy(m.Value.Data, []float64{0, 1, -1, 0})
 	f := func(_, z *taylor.Series) *taylor.Series {
-		return taylor.MatMul(z, z.Coef(0).Tape().Param(m))
+		return taylor.MatMul(z, z.Tape().Param(m))
 	}
 	z0 := tensor.FromSlice(1, 2, []float64{1, 0})
 

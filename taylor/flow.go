@@ -10,7 +10,7 @@ import (
 // series of the time t (1 x 1) and of the state z (batch x features) it
 // returns the series of f(t, z), of z's shape, built with this package's
 // functions (MatMul, AddRow, Tanh, Mul, AppendTime, ...) from t, z and
-// constants (Series.Const). Parameters are bound with z.Coef(0).Tape().Param,
+// constants (Series.Const). Parameters are bound with z.Tape().Param,
 // or more simply through FromLayer, which turns a package nn model into a
 // Func.
 //

@@ -80,7 +80,7 @@ func ruleCases(rng *rand.Rand) []ruleCase {
 			direct: func(z, _ ad.Var) ad.Var { a, b := halfV(z); return ad.ConcatCols(ad.Tanh(b), a) }},
 		ruleCase{name: "dense", cols: 3, a: 1,
 			series: func(_, z *taylor.Series) *taylor.Series {
-				tp := z.Coef(0).Tape()
+				tp := z.Tape()
 				return taylor.Tanh(taylor.AddRow(taylor.MatMul(z, tp.Const(w)), tp.Const(b)))
 			},
 			direct: func(z, _ ad.Var) ad.Var {
@@ -89,7 +89,7 @@ func ruleCases(rng *rand.Rand) []ruleCase {
 			}},
 		ruleCase{name: "const", cols: 4, a: 1,
 			series: func(_, z *taylor.Series) *taylor.Series {
-				return taylor.Mul(z, z.Const(z.Coef(0).Tape().Const(cst)))
+				return taylor.Mul(z, z.Const(z.Tape().Const(cst)))
 			},
 			direct: func(z, _ ad.Var) ad.Var { return ad.Mul(z, z.Tape().Const(cst)) }},
 		ruleCase{name: "appendtime", cols: 2, a: 1, ts: []float64{0.3, 1},

@@ -89,6 +89,10 @@ func (ev *evaluation) constant(rows, cols int, cs []ad.Var) *Series {
 	})
 }
 
+// Tape returns the tape the series' coefficients are recorded on, to bind
+// parameters (s.Tape().Param(p)) and record constants.
+func (s *Series) Tape() *ad.Tape { return s.ev.tp }
+
 // Rows is the batch size.
 func (s *Series) Rows() int { return s.rows }
 
