@@ -20,8 +20,8 @@ import (
 type Func func(t, z *Series) *Series
 
 // Push evaluates f along a given path and returns the coefficients y_0..y_K
-// of y = f(t, z) (K = len(zs)-1; y may have any shape), the higher-order analogue of a JVP (as
-// jax.experimental.jet): zs are the normalized coefficients of the state
+// of y = f(t, z) (K = len(zs)-1; y may have any shape), the higher-order
+// analogue of a JVP (as jax.experimental.jet): zs are the normalized coefficients of the state
 // path z(h) = zs[0] + zs[1] h + ... (invalid Vars are zero), ts those of the
 // time path (missing ones are zero: {t0} holds the time fixed, {t0, 1} lets
 // it advance with h). With zs = {z, v} and ts = {t0}, y_1 is the
