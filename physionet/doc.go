@@ -55,11 +55,12 @@
 //
 // # Malformed input
 //
-// A missing header, a line without three fields, a time that is not hh:mm,
-// an unknown parameter, a value that is not a finite number, a missing or
-// duplicate RecordID, or one that differs from the file name, is a
-// *ParseError naming the file (archive:member inside an archive) and the
-// line, wrapping one of the Err* kinds.
+// An empty file, a missing header, a line without three fields, a time
+// that is not hh:mm, an unknown parameter, a value that is not a finite
+// number (or is beyond +-1e100), a missing or duplicate RecordID, or one
+// that differs from the file name, is a *ParseError naming the file
+// (archive:member inside an archive) and the line, wrapping one of the Err*
+// kinds. Nothing panics on input; FuzzParseRecord checks it.
 //
 // # In memory
 //

@@ -153,6 +153,10 @@ type parser struct {
 	count [RecordSize]int32
 }
 
+// maxMagnitude bounds the magnitude of a value: far above any measurement
+// (set-a's largest is 18430), and low enough that no bin sum overflows.
+const maxMagnitude = 1e100
+
 // maxMinutes is the last time whose hour rounds into the grid: 48:29.
 const maxMinutes = Hours*60 + 29
 
@@ -220,6 +224,9 @@ func (p *parser) parse(name string, data []byte, opts *Options) (int, error) {
 		v, err := strconv.ParseFloat(string(vf), 64)
 		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 			return fail(lineNo, ErrValue, "value %q of %s is not a finite decimal number", clip(vf), pf)
+		}
+		if math.Abs(v) >= maxMagnitude {
+			return fail(lineNo, ErrValue, "value %q of %s is beyond +-1e100, not a measurement (and bin sums could overflow)", clip(vf), pf)
 		}
 
 		switch {

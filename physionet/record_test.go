@@ -128,6 +128,7 @@ func TestParseRecordErrors(t *testing.T) {
 		{"NaN", head + "00:07,HR,NaN\n", ErrValue, 3, "finite"},
 		{"Inf", head + "00:07,HR,+Inf\n", ErrValue, 3, "finite"},
 		{"overflow", head + "00:07,HR,1e999\n", ErrValue, 3, "finite"},
+		{"huge", head + "00:07,HR,-1e100\n", ErrValue, 3, "1e100"},
 		{"bad descriptor", head + "00:00,Age,old\n", ErrValue, 3, "Age"},
 		{"no RecordID", "Time,Parameter,Value\n00:07,HR,73\n", ErrRecordID, 0, "no RecordID"},
 		{"two RecordIDs", head + "00:00,RecordID,8\n", ErrRecordID, 3, "second"},
