@@ -1,6 +1,9 @@
 package physionet
 
-import "fmt"
+import (
+	"fmt"
+	"math/rand/v2"
+)
 
 // DefaultBatchSize is the batch size of the reference latent-ODE runs.
 const DefaultBatchSize = 512
@@ -28,11 +31,12 @@ const batchKeyTag = "pn.Batcher/v1"
 // function of (Seed, e) alone, so a run stopped anywhere resumes
 // bit-identically with Epoch(e) followed by Seek(batch).
 //
-// A Batcher is not safe for concurrent use. Next and NextIndices allocate
-// nothing.
+// A Batcher is not safe for concurrent use. Epoch, Next and NextIndices
+// allocate nothing.
 type Batcher struct {
 	d     *Dataset
 	cfg   BatchConfig
+	src   rand.ChaCha8
 	perm  []int
 	epoch int
 	batch int // index of the next batch within the epoch
@@ -83,7 +87,7 @@ func (b *Batcher) Epoch(e int) {
 			b.perm[i] = i
 		}
 	} else {
-		permute(b.perm, b.cfg.Seed, batchKeyTag, uint64(e))
+		permute(b.perm, &b.src, b.cfg.Seed, batchKeyTag, uint64(e))
 	}
 	b.epoch, b.batch = e, 0
 }

@@ -21,25 +21,24 @@ const splitKeyTag = "pn.Split/v1"
 // so the same seed gives the same split on every platform and Go version.
 func Split(d *Dataset, seed uint64) (train, test *Dataset) {
 	perm := make([]int, d.Len())
-	permute(perm, seed, splitKeyTag, 0)
+	permute(perm, new(rand.ChaCha8), seed, splitKeyTag, 0)
 	nTrain := d.Len() * 4 / 5
 	return d.Subset(perm[:nTrain]), d.Subset(perm[nTrain:])
 }
 
-// permute fills perm with a permutation of 0..len(perm)-1 drawn from a
-// ChaCha8 stream keyed by (seed, tag, epoch).
-func permute(perm []int, seed uint64, tag string, epoch uint64) {
+// permute fills perm with a permutation of 0..len(perm)-1 drawn from src
+// keyed by (seed, tag, epoch).
+func permute(perm []int, src *rand.ChaCha8, seed uint64, tag string, epoch uint64) {
 	var key [32]byte
 	binary.LittleEndian.PutUint64(key[0:], seed)
 	binary.LittleEndian.PutUint64(key[8:], epoch)
 	copy(key[16:], tag)
-	var src rand.ChaCha8
 	src.Seed(key)
 	for i := range perm {
 		perm[i] = i
 	}
 	for i := len(perm) - 1; i > 0; i-- {
-		j := boundedUint64(&src, uint64(i)+1)
+		j := boundedUint64(src, uint64(i)+1)
 		perm[i], perm[j] = perm[j], perm[i]
 	}
 }
