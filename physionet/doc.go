@@ -48,7 +48,9 @@
 // features it occurs only as Weight at 00:00 (326 of the 4000 set-a
 // records). The reference preprocessing treats it as a measurement of -1,
 // and so does this package by default, which makes the minimum of Weight
-// -1; Options.MinusOneMissing treats it as missing instead. Physiologically
+// -1 and, in 16 set-a records with a real weight measured before 00:30,
+// averages the -1 with it. Options.MinusOneMissing treats it as missing
+// instead. Physiologically
 // implausible values (a temperature of -17.8, a pH of 735, pressures of 0)
 // are kept unchanged, as in the reference: the model sees the data as
 // published.
