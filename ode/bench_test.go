@@ -75,7 +75,7 @@ type productTimer struct {
 // mnistProductFLOP is 2mnk summed over the two products.
 const mnistProductFLOP = 2 * 2 * 512 * 784 * 100
 
-// refProductRate is the rate REFERENCE.md §7 measured for these shapes on
+// refProductRate is the OpenBLAS rate measured for these shapes on
 // two cores of this machine class (94 GFLOP/s, OpenBLAS on two threads).
 const refProductRate = 94e9
 
@@ -100,7 +100,7 @@ func (pt *productTimer) run(reps int) {
 }
 
 // report adds the products' time and rate, the solve's time per NFE as a
-// multiple of it (x-products), and that multiple converted at REFERENCE's
+// multiple of it (x-products), and that multiple converted at a reference
 // product rate (ms/NFE@94GF).
 func (pt *productTimer) report(b *testing.B, solve time.Duration, nfe int) {
 	perNFE := solve.Seconds() / float64(nfe)

@@ -68,7 +68,6 @@ func TestControllerDefaultsFor(t *testing.T) {
 // The solver fills a partly set controller for its method's order: a BS3
 // solve with {Gamma: 0.8} steps exactly as one with BS3's betas set.
 func TestPartialControllerTakesMethodOrder(t *testing.T) {
-	t.Skip("enable once Options.withDefaults calls Controller.WithDefaultsFor(Method.Order) (ode/solve.go)")
 	f := Plain(func(t float64, z, dz []float64) { dz[0], dz[1] = z[1], -z[0] })
 	p := Problem{F: f, Z0: tensor.FromSlice(1, 2, []float64{1, 0}), T0: 0, T1: 10}
 	solve := func(c *PIController) *Solution {

@@ -190,7 +190,7 @@ func (o *Options) withDefaults(p *Problem) (Options, error) {
 	if r.Controller == nil {
 		r.Controller = DefaultPI(r.Method.Order)
 	} else {
-		c := r.Controller.WithDefaults()
+		c := r.Controller.WithDefaultsFor(r.Method.Order)
 		r.Controller = &c
 	}
 	r.Controller.Reset()

@@ -229,7 +229,7 @@ func (o *Options) resolve(p *Problem) (*resolved, error) {
 		return nil, invalid("FixedStep needs Options.Dt, the step size")
 	}
 	if r.Controller != nil {
-		r.ctrl = r.Controller.WithDefaults()
+		r.ctrl = r.Controller.WithDefaultsFrom(DefaultPI())
 	} else {
 		r.ctrl = *DefaultPI()
 	}

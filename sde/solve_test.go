@@ -23,7 +23,7 @@ func scalarProblem(f, g func(t, x float64) float64, x0, t1 float64) Problem {
 }
 
 // refSRIStep is one SRI step for a scalar SDE with its error and stiffness
-// estimates, written out from REFERENCE §4 in plain float64 arithmetic,
+// estimates, written out from Rackauckas & Nie (2020) and StochasticDiffEq.jl in plain float64 arithmetic,
 // independently of the solver's recording.
 func refSRIStep(tab *SRITableau, f, g func(t, x float64) float64, t, x, h, dW, dZ, delta, atol, rtol float64) (x1, e, s float64) {
 	sq := math.Sqrt(h)

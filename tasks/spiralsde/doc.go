@@ -11,7 +11,7 @@
 //
 // with u a row vector, i.e. du1 = (-0.1 u1^3 - 2 u2^3) dt + 0.2 u1 dW1 and
 // du2 = (2 u1^3 - 0.1 u2^3) dt + 0.2 u2 dW2 (the DiffEqFlux neural-SDE
-// example the paper's script takes its data from; REFERENCE §5 writes the
+// example the paper's script takes its data from; a transcription of the paper writes the
 // components with the opposite sign of the 2's, a mirror image). Simulate
 // solves 10,000 trajectories with SOSRI at rtol = atol = 1e-2 (batches of
 // 1000 trajectories per adaptive solve, fixed seed 1999) and keeps the sample

@@ -16,7 +16,7 @@ import (
 	"github.com/whitebox-de/whitebox/train"
 )
 
-// Default protocol values (REFERENCE §5 and the seed code, except where
+// Default protocol values (the paper, Section 5, and the authors' RegNeuralDE.jl, except where
 // noted).
 const (
 	DefaultIterations   = 250
