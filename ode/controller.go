@@ -21,7 +21,7 @@ import "math"
 //
 // A zero field means its default for the method the controller serves: the
 // solvers fill a partly set controller with WithDefaultsFor(method order)
-// (ODE) or WithDefaultsFrom(DefaultSDEPI()) (SDE), so &PIController{Gamma:
+// (ODE) or WithDefaultsFrom(sde.DefaultPI()) (SDE), so &PIController{Gamma:
 // 0.8} with BS3 gets BS3's betas. Used directly (Decide without a solver), a
 // zero field means its default for Order, or for order 5 if Order is zero.
 // DefaultPI fills every field explicitly. Because zero means "default",
@@ -110,25 +110,6 @@ func DefaultPI(order int) *PIController {
 	}
 }
 
-// DefaultSDEPI returns StochasticDiffEq's default controller for the
-// strong order 1.5 SOSRI methods (StochasticDiffEq 6.30): Beta1 = 7/15 and
-// Beta2 = 4/15 (the ODE formulas at order 1.5), Gamma = 0.9, Qmin = 1/5,
-// Qmax = 9/8 (steps grow by at most 12.5%), QoldInit = 1e-4.
-//
-// Deprecated: the SDE solver's defaults live in package sde: use
-// sde.DefaultPI.
-func DefaultSDEPI() *PIController {
-	return &PIController{
-		Beta1:    7.0 / 15,
-		Beta2:    4.0 / 15,
-		Gamma:    0.9,
-		Qmin:     1.0 / 5,
-		Qmax:     9.0 / 8,
-		QoldInit: 1e-4,
-		Order:    1.5,
-	}
-}
-
 // WithDefaultsFor returns a copy of the configuration with every zero field
 // replaced by its default for a method of the given order, and fresh state:
 // the fields of DefaultPI(order), except that zero betas derive from Order
@@ -143,7 +124,7 @@ func (c *PIController) WithDefaultsFor(order int) PIController {
 // taken from d, and fresh state, except that zero betas derive from Order
 // (Beta1 = 7/(10*Order), Beta2 = 2/(5*Order)) when Order is set. A solver
 // passes its method's default controller: DefaultPI(order) for an ODE
-// method, DefaultSDEPI() for the SDE methods (whose Qmax is 9/8, not 10).
+// method, sde.DefaultPI() for the SDE methods (whose Qmax is 9/8, not 10).
 func (c *PIController) WithDefaultsFrom(d *PIController) PIController {
 	r := PIController{
 		Beta1: c.Beta1, Beta2: c.Beta2, Gamma: c.Gamma,

@@ -21,10 +21,6 @@ func TestControllerDefaults(t *testing.T) {
 	if !ctlClose(c3.Beta1, 7.0/30) || !ctlClose(c3.Beta2, 2.0/15) {
 		t.Errorf("DefaultPI(3) betas %g %g", c3.Beta1, c3.Beta2)
 	}
-	s := DefaultSDEPI()
-	if !ctlClose(s.Beta1, 7.0/15) || !ctlClose(s.Beta2, 4.0/15) || s.Gamma != 0.9 || s.Qmin != 0.2 || s.Qmax != 1.125 || s.QoldInit != 1e-4 {
-		t.Errorf("DefaultSDEPI() = %+v", *s)
-	}
 	// Zero fields mean the defaults for the order (5 if Order is zero).
 	if d := (&PIController{}).WithDefaults(); d != *DefaultPI(5) {
 		t.Errorf("zero value with defaults %+v, want %+v", d, *DefaultPI(5))
@@ -50,10 +46,11 @@ func TestControllerDefaultsFor(t *testing.T) {
 	if d := (&PIController{Beta1: 0.2}).WithDefaultsFor(3); d.Beta1 != 0.2 || d.Beta2 != c3.Beta2 {
 		t.Errorf("{Beta1: 0.2} for order 3: %+v", d)
 	}
-	// The SDE defaults: Qmax 9/8 and the betas of order 1.5.
-	s := DefaultSDEPI()
+	// Defaults from another controller (the SDE solver's have Qmax 9/8 and
+	// the betas of order 1.5).
+	s := &PIController{Beta1: 7.0 / 15, Beta2: 4.0 / 15, Gamma: 0.9, Qmin: 0.2, Qmax: 9.0 / 8, QoldInit: 1e-4, Order: 1.5}
 	if d := (&PIController{Gamma: 0.8}).WithDefaultsFrom(s); d.Beta1 != s.Beta1 || d.Beta2 != s.Beta2 || d.Qmax != 9.0/8 || d.Gamma != 0.8 || d.Order != 1.5 {
-		t.Errorf("{Gamma: 0.8} from DefaultSDEPI: %+v", d)
+		t.Errorf("{Gamma: 0.8} from the SDE defaults: %+v", d)
 	}
 	// WithDefaults keeps its meaning: order 5.
 	if d := (&PIController{Gamma: 0.8}).WithDefaults(); d.Beta1 != 0.14 || d.Beta2 != 0.08 || d.Order != 5 {
@@ -174,30 +171,6 @@ func TestControllerReset(t *testing.T) {
 	_, hz := z.Decide(0.1, 0.5)
 	if hz != h {
 		t.Errorf("zero-value controller %g, DefaultPI(5) %g", hz, h)
-	}
-}
-
-func TestControllerSDE(t *testing.T) {
-	c := DefaultSDEPI()
-	steps := []struct {
-		h, eest float64
-		accept  bool
-		hNew    float64
-	}{
-		// 0.5^(7/15) / 1e-4^(4/15) / 0.9 = 9.374 > 5: shrink by qmin.
-		{0.2, 0.5, true, 0.04},
-		// qold = 0.5: 0.01^(7/15) / 0.5^(4/15) / 0.9 = 0.1558 < 8/9: grow by 9/8.
-		{0.2, 0.01, true, 0.225},
-		// qold = 0.01: 0.5^(7/15) / 0.01^(4/15) / 0.9 = 2.745428636.
-		{0.2, 0.5, true, 0.07284836960465822},
-		// Reject: 2^(7/15) / 0.9 = 1.535458755.
-		{0.2, 2, false, 0.13025423136963404},
-	}
-	for i, s := range steps {
-		acc, hNew := c.Decide(s.h, s.eest)
-		if acc != s.accept || !ctlClose(hNew, s.hNew) {
-			t.Errorf("SDE step %d: %v %.17g, want %v %.17g", i, acc, hNew, s.accept, s.hNew)
-		}
 	}
 }
 
