@@ -1,10 +1,10 @@
 package mnist
 
 import (
-	"encoding/binary"
 	"fmt"
-	"math/bits"
 	"math/rand/v2"
+
+	"github.com/whitebox-de/whitebox/internal/permute"
 )
 
 // Batcher yields a Set in shuffled mini-batches. The order of epoch e is a
@@ -68,32 +68,8 @@ func (b *Batcher) Epoch(e int) {
 	if e < 0 {
 		panic(fmt.Sprintf("mnist: Batcher.Epoch(%d): epoch must be >= 0", e))
 	}
-	var key [32]byte
-	binary.LittleEndian.PutUint64(key[0:], b.seed)
-	binary.LittleEndian.PutUint64(key[8:], uint64(e))
-	copy(key[16:], permKeyTag)
-	b.src.Seed(key)
-	for i := range b.perm {
-		b.perm[i] = i
-	}
-	for i := len(b.perm) - 1; i > 0; i-- {
-		j := boundedUint64(&b.src, uint64(i)+1)
-		b.perm[i], b.perm[j] = b.perm[j], b.perm[i]
-	}
+	permute.Keyed(b.perm, &b.src, b.seed, permKeyTag, uint64(e))
 	b.epoch, b.batch = e, 0
-}
-
-// boundedUint64 returns a uniform value in [0, n) by Lemire's multiply-and-
-// reject method ("Fast random integer generation in an interval", 2019).
-func boundedUint64(src *rand.ChaCha8, n uint64) uint64 {
-	hi, lo := bits.Mul64(src.Uint64(), n)
-	if lo < n {
-		thresh := -n % n
-		for lo < thresh {
-			hi, lo = bits.Mul64(src.Uint64(), n)
-		}
-	}
-	return hi
 }
 
 // Seek moves to batch k (0 <= k <= Batches()) of the current epoch, so that

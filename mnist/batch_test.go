@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/whitebox-de/whitebox/internal/permute"
 )
 
 // smallSet returns a Set whose image i has every pixel equal to i/1000 and
@@ -203,7 +205,7 @@ func TestBoundedUint64(t *testing.T) {
 	b := NewBatcher(smallSet(1, 1, 1), 1, 0, false)
 	for _, n := range []uint64{1, 2, 3, 7, 1 << 40, 1<<63 + 1, ^uint64(0)} {
 		for range 1000 {
-			if v := boundedUint64(&b.src, n); v >= n {
+			if v := permute.Bounded(&b.src, n); v >= n {
 				t.Fatalf("boundedUint64(%d) = %d", n, v)
 			}
 		}

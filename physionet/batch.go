@@ -3,6 +3,8 @@ package physionet
 import (
 	"fmt"
 	"math/rand/v2"
+
+	"github.com/whitebox-de/whitebox/internal/permute"
 )
 
 // DefaultBatchSize is the batch size of the reference latent-ODE runs.
@@ -87,7 +89,7 @@ func (b *Batcher) Epoch(e int) {
 			b.perm[i] = i
 		}
 	} else {
-		permute(b.perm, &b.src, b.cfg.Seed, batchKeyTag, uint64(e))
+		permute.Keyed(b.perm, &b.src, b.cfg.Seed, batchKeyTag, uint64(e))
 	}
 	b.epoch, b.batch = e, 0
 }

@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/whitebox-de/whitebox/internal/permute"
 )
 
 func TestSplit(t *testing.T) {
@@ -49,7 +51,7 @@ func TestSplit(t *testing.T) {
 // silently change every experiment's split.
 func TestSplitPinned(t *testing.T) {
 	perm := make([]int, 10)
-	permute(perm, new(rand.ChaCha8), 1999, splitKeyTag, 0)
+	permute.Keyed(perm, new(rand.ChaCha8), 1999, splitKeyTag, 0)
 	want := []int{1, 8, 6, 4, 3, 5, 2, 0, 9, 7}
 	if !slices.Equal(perm, want) {
 		t.Errorf("permutation %v, want %v", perm, want)
