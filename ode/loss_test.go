@@ -154,21 +154,10 @@ func checkDirections(t *testing.T, rng *rand.Rand, z0, dz0 *tensor.Dense, params
 			}
 			off += pr.Value.Len()
 		}
-		const eps = 1e-6
-		move := func(s float64) {
-			for i, pr := range params {
-				tensor.AddScaled(pr.Value.Data, pr.Value.Data, s, vp[i].Data)
-			}
+		fd, err := gradcheck.CentralDifferenceOf(func(z *tensor.Dense) (float64, error) { return loss(z), nil }, z0, vz, params, vp, 1e-6)
+		if err != nil {
+			t.Fatal(err)
 		}
-		zp, zm := z0.Clone(), z0.Clone()
-		tensor.AddScaled(zp.Data, zp.Data, eps, vz.Data)
-		tensor.AddScaled(zm.Data, zm.Data, -eps, vz.Data)
-		move(eps)
-		lp := loss(zp)
-		move(-2 * eps)
-		lm := loss(zm)
-		move(eps)
-		fd := (lp - lm) / (2 * eps)
 		if e := math.Abs(fd-adj) / math.Max(math.Abs(fd), 1e-12); e > 1e-6 {
 			t.Errorf("direction %d: adjoint %.12g vs finite difference %.12g (relative error %.2g)", dir, adj, fd, e)
 		}

@@ -74,6 +74,14 @@ func ReplayLoss(sol Replayer, z0 *tensor.Dense, w []*tensor.Dense) (float64, err
 // solve is replayed at z0 ± eps*vz with every parameter moved by ± eps*vp[i],
 // and the parameters are restored afterwards.
 func CentralDifference(sol Replayer, z0, vz *tensor.Dense, ps []*ad.Param, vp []*tensor.Dense, w []*tensor.Dense, eps float64) (float64, error) {
+	return CentralDifferenceOf(func(z *tensor.Dense) (float64, error) { return ReplayLoss(sol, z, w) }, z0, vz, ps, vp, eps)
+}
+
+// CentralDifferenceOf returns the central finite difference, with step eps,
+// of loss (a function of the initial state at the parameters' current
+// values) along the direction (vz for z0, vp[i] for ps[i]); the parameters
+// are restored afterwards.
+func CentralDifferenceOf(loss func(z *tensor.Dense) (float64, error), z0, vz *tensor.Dense, ps []*ad.Param, vp []*tensor.Dense, eps float64) (float64, error) {
 	move := func(s float64) {
 		for i, p := range ps {
 			tensor.AddScaled(p.Value.Data, p.Value.Data, s, vp[i].Data)
@@ -83,9 +91,9 @@ func CentralDifference(sol Replayer, z0, vz *tensor.Dense, ps []*ad.Param, vp []
 	tensor.AddScaled(zp.Data, zp.Data, eps, vz.Data)
 	tensor.AddScaled(zm.Data, zm.Data, -eps, vz.Data)
 	move(eps)
-	lp, errP := ReplayLoss(sol, zp, w)
+	lp, errP := loss(zp)
 	move(-2 * eps)
-	lm, errM := ReplayLoss(sol, zm, w)
+	lm, errM := loss(zm)
 	move(eps)
 	if errP != nil {
 		return 0, errP
