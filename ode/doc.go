@@ -42,7 +42,7 @@
 // # White-box statistics
 //
 // Every solve records each attempted step (StepStat: t, h, accepted, error
-// estimate E, stiffness estimate S) and counts NFE the seed's way (2 for the
+// estimate E, stiffness estimate S) and counts NFE OrdinaryDiffEq's way (2 for the
 // initial step, 1 for the first FSAL stage, then every stage). R_E = agg of
 // E_j*|h_j| and R_S = agg of S_j over accepted steps (agg = Sum, Mean or Max)
 // come from these records at no extra evaluations.

@@ -26,7 +26,7 @@ import (
 //
 // f0 may hold f(t0, u0) if the caller has it (an FSAL solver evaluates it
 // anyway); pass nil to have InitialStep evaluate it. nfe is the number of
-// evaluations of f made here: 2 (f0 and f1, the seed's count) or 1 if f0
+// evaluations of f made here: 2 (f0 and f1, OrdinaryDiffEq's count) or 1 if f0
 // was passed. The step size carries no gradient. InitialStep allocates
 // two or three vectors of len(u0).
 //

@@ -65,7 +65,7 @@ type Trajectory struct {
 	Z []*tensor.Dense
 	// Steps records every attempted step in order.
 	Steps []StepStat
-	// NFE counts evaluations of the dynamics, the seed's way: the initial
+	// NFE counts evaluations of the dynamics, OrdinaryDiffEq's way: the initial
 	// step heuristic (2), the first FSAL stage (1), and every stage of every
 	// attempted step.
 	NFE int

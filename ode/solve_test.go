@@ -131,7 +131,7 @@ func TestStatisticsAndNFE(t *testing.T) {
 		t.Fatalf("accepted %d + rejected %d != %d steps", sol.Accepted, sol.Rejected, len(sol.Steps))
 	}
 	if want := 3 + 6*len(sol.Steps); sol.NFE != want {
-		t.Fatalf("NFE %d, want 3 + 6*%d = %d (the seed's count for Tsit5)", sol.NFE, len(sol.Steps), want)
+		t.Fatalf("NFE %d, want 3 + 6*%d = %d (OrdinaryDiffEq's count for Tsit5)", sol.NFE, len(sol.Steps), want)
 	}
 	// A rejected first step must not re-evaluate k1: start with a step far
 	// too large.

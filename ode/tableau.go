@@ -49,7 +49,7 @@ type Tableau struct {
 	StiffnessStages [2]int
 	// StabilityScale is the length of the interval [-StabilityScale, 0] of
 	// the negative real axis inside the stability region |R(z)| <= 1 of the
-	// propagated method. The seed code divides the stiffness estimate by it.
+	// propagated method. The authors' code divides the stiffness estimate by it.
 	StabilityScale float64
 	// Dense holds the dense-output (continuous extension) polynomials:
 	// b_i(theta) = sum_p Dense[i][p] * theta^(p+1), and

@@ -45,7 +45,7 @@
 //
 // with delta = Options.Delta (default 1), and the stiffness estimate is
 // RMS(k4 - k3)/RMS(H0_4 - H0_3), divided by Options.StiffnessScale (default
-// 10.6, the seed code's scale). NFE is counted separately for the drift and
+// 10.6, the authors' code's scale). NFE is counted separately for the drift and
 // the diffusion (DriftNFE, DiffusionNFE; Trajectory.NFE is their sum): SOSRI
 // evaluates each 4 times per attempted step, plus 2 each for the initial-step
 // heuristic when Options.Dt is not given. R_E = agg_j E_j |h_j| and R_S = agg_j S_j over accepted steps

@@ -11,7 +11,7 @@ import (
 )
 
 // Points is the number of observation times, equally spaced on [0, 1] with
-// both ends included (the seed code's range(0, 1, length = 30)).
+// both ends included (the authors' code's range(0, 1, length = 30)).
 const Points = 30
 
 // Times returns the observation times 0, 1/29, ..., 1.
@@ -36,7 +36,7 @@ var trueA = [4]float64{-0.1, 2, -2, -0.1}
 //	du = (u.^3) A dt + 0.2 u .* dW,  A = [-0.1 2; -2 -0.1],  u(0) = (2, 0),
 //
 // that is du1 = (-0.1 u1^3 - 2 u2^3) dt + 0.2 u1 dW1 and
-// du2 = (2 u1^3 - 0.1 u2^3) dt + 0.2 u2 dW2, as in the seed code (the
+// du2 = (2 u1^3 - 0.1 u2^3) dt + 0.2 u2 dW2, as in the authors' code (the
 // DiffEqFlux neural-SDE example the paper's script loads its data from).
 func TrueProblem(n int) sde.Problem {
 	a := tensor.FromSlice(2, 2, trueA[:])
@@ -59,7 +59,7 @@ type DataConfig struct {
 	Trajectories int
 	// Tol is the solver tolerance (rtol = atol). Default 1e-2, 30 times
 	// tighter than the training tolerance and StochasticDiffEq's default, with
-	// which the seed code simulated its data. (Measured: the moments at 1e-2
+	// which the authors' code simulated its data. (Measured: the moments at 1e-2
 	// and 1e-3 differ by at most 0.016, about one standard error of the
 	// variances from 10,000 trajectories.)
 	Tol float64

@@ -5,7 +5,7 @@
 //
 // # Data
 //
-// The true SDE (TrueProblem) is the seed code's,
+// The true SDE (TrueProblem) is the authors' code's,
 //
 //	du = (u.^3) A dt + 0.2 u .* dW,  A = [-0.1 2; -2 -0.1],  u(0) = (2, 0),
 //
@@ -30,7 +30,7 @@
 //	L = mean_{i,c} (m_ic - M_ic)^2 + mean_{i,c} (v_ic - V_ic)^2
 //
 // over the 30 times i and 2 components c (m, v the batch's means and
-// unbiased variances, M, V the data's). This is the seed code's loss: the
+// unbiased variances, M, V the data's). This is the authors' code's loss: the
 // paper's eq. 17 sums where the code averages, which scales the loss by 60
 // and so changes what a given regularization coefficient means; the
 // coefficients here are for the mean form. The method is a train.Method
@@ -39,7 +39,7 @@
 // and/or StiffnessCoef * sum_j S_j over the accepted steps (or their mean
 // or max, ErrorAgg and StiffnessAgg), differentiated through the solver
 // by package sde's discrete adjoint, and takes AdaBelief steps for 250
-// iterations at a learning rate of 0.05 (the seed code's 0.01 leaves some
+// iterations at a learning rate of 0.05 (the authors' code's 0.01 leaves some
 // initialisations unconverged; LRFinal anneals it, unused by default).
 //
 // Run trains through a train.Loop, so a run reports to train.Recorders
@@ -54,7 +54,7 @@
 // trajectories with its own noise, no gradients) give the loss and the
 // prediction NFE, averaged; PredictTime is the best of three timings of one
 // pass. NFE counts drift plus diffusion evaluations (PredictDriftNFE the
-// drift alone, the seed code's count). The solver steps onto the 30 save
+// drift alone, the authors' code's count). The solver steps onto the 30 save
 // times, which StochasticDiffEq does not (it interpolates), so NFEs are not
 // directly comparable with the paper's.
 //

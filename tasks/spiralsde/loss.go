@@ -13,7 +13,7 @@ import (
 //
 // with m, v the sample means and unbiased variances over the n trajectories
 // and M, V the data's, the means taken over the 30 times and 2 components.
-// This is the seed code's loss; the paper's eq. 17 writes sums instead of
+// This is the authors' code's loss; the paper's eq. 17 writes sums instead of
 // means, which only rescales the loss by 60 (and the regularization
 // coefficient relative to it). It returns L and dL/dz[i].
 func Loss(z []*tensor.Dense, d *Data) (float64, []*tensor.Dense) {

@@ -19,7 +19,7 @@ type Model struct {
 }
 
 // NewModel returns the model with Glorot-uniform weights and zero biases
-// drawn from rng (Flux's defaults, as in the seed code).
+// drawn from rng (Flux's defaults, as in the authors' code).
 func NewModel(rng *rand.Rand) *Model {
 	return &Model{
 		Drift:     nn.NewChain(nn.Cube(), nn.NewDense(2, 50, nn.Tanh, rng), nn.NewDense(50, 2, nn.Identity, rng)),

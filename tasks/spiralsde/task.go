@@ -42,7 +42,7 @@ func (t *task) Flags(fs tasks.FlagSet) {
 	o.Int("iters", func(c *Config) *int { return &c.Iterations }, "AdaBelief iterations per run (the paper's 250; --scale full is the same protocol)", tasks.AtLeast(1))
 	o.Int("trajectories", func(c *Config) *int { return &c.Trajectories }, "trajectories per iteration and per prediction pass, solved as one batched SDE", tasks.AtLeast(2))
 	o.Float("tol", func(c *Config) *float64 { return &c.Tol }, "SOSRI tolerance, rtol = atol, in training and prediction", tasks.Positive)
-	o.Float("lr", func(c *Config) *float64 { return &c.LR }, "AdaBelief learning rate (the seed code's 0.01 leaves some seeds unconverged after 250 iterations)", tasks.Positive)
+	o.Float("lr", func(c *Config) *float64 { return &c.LR }, "AdaBelief learning rate (the authors' code's 0.01 leaves some seeds unconverged after 250 iterations)", tasks.Positive)
 	o.Float("lr-final", func(c *Config) *float64 { return &c.LRFinal }, "AdaBelief learning rate at the last iteration, exponential decay (0: constant --lr)", tasks.NonNegative)
 	tasks.RegularizationFlags(o, func(c *Config) *train.Regularization { return &c.Reg }, 0)
 	o.Int("data-trajectories", func(c *Config) *int { return &c.Data.Trajectories }, "simulated true trajectories whose means and variances are the target", tasks.AtLeast(2))
@@ -141,8 +141,8 @@ func Paper() report.Paper {
 	return report.Paper{
 		Source: "Pal et al. 2021, Table 3 (spiral SDE; mean ± std over 3 seeds)",
 		Notes: []string{
-			"The paper's loss sums the squared errors of the 30 means and variances of each component (eq. 17); ours averages them, as the seed code does, so its numbers are 1/60 of the sum.",
-			"Our NFE counts drift plus diffusion evaluations of SOSRI stepping onto the 30 save times; the seed code counts drift evaluations (see the drift NFE below) and interpolates at the saves.",
+			"The paper's loss sums the squared errors of the 30 means and variances of each component (eq. 17); ours averages them, as the authors' code does, so its numbers are 1/60 of the sum.",
+			"Our NFE counts drift plus diffusion evaluations of SOSRI stepping onto the 30 save times; the authors' code counts drift evaluations (see the drift NFE below) and interpolates at the saves.",
 		},
 		Rows: []report.PaperRow{
 			row("vanilla", "Vanilla NSDE", 0.0217, 0.0088, 178.95, 20.22, 0.07553, 0.0186, 528.67, 6.11),
@@ -211,7 +211,7 @@ func (t *task) notes(recs []tasks.Record, xs []extra) []string {
 		trainNFE = append(trainNFE, fmt.Sprintf("%s %s", name, meanPM(tn, "%.0f")))
 	}
 	notes := []string{
-		"Prediction drift NFE (the seed code's count): " + strings.Join(drift, ", ") + ".",
+		"Prediction drift NFE (the authors' code's count): " + strings.Join(drift, ", ") + ".",
 		"Mean forward NFE per training iteration: " + strings.Join(trainNFE, ", ") + ".",
 	}
 	if failures > 0 {

@@ -22,7 +22,7 @@ const (
 	DefaultIterations   = 250
 	DefaultTrajectories = 100
 	DefaultTol          = 0.3
-	// DefaultLR is AdaBelief's learning rate. The seed code's 0.01 leaves
+	// DefaultLR is AdaBelief's learning rate. The authors' code's 0.01 leaves
 	// some initialisations far from converged after 250 iterations (seed
 	// 1999: loss still falling steadily, 0.31 against 0.02-0.04 for other
 	// seeds), so that the spread between seeds swamps the regularizers'
@@ -31,7 +31,7 @@ const (
 	DefaultLR = 0.05
 	// DefaultErrorCoef and DefaultStiffnessCoef weigh the summed
 	// regularizers (of the mean-form loss). The error coefficient is the
-	// seed code's 0.2; at DefaultLR, 0.4 cut the prediction NFE by 8% but
+	// authors' code's 0.2; at DefaultLR, 0.4 cut the prediction NFE by 8% but
 	// raised the loss 1.7x. R_S sums S_j ~ 0.8 over ~170 steps, so its
 	// coefficient is much smaller: 1e-3 raised the loss 1.4x (at LR 0.01);
 	// 3e-4 cuts NFE by 1-3% at a loss within 1.2x vanilla's.
@@ -169,7 +169,7 @@ type Result struct {
 	Model *Model
 	// Loss is the moment loss of the trained model and PredictNFE,
 	// PredictDriftNFE the evaluations of one forward pass (drift plus
-	// diffusion, and drift alone as the seed code counts), each the mean over
+	// diffusion, and drift alone as the authors' code counts), each the mean over
 	// PredictPasses forward passes of Trajectories paths without gradients;
 	// PredictAccepted and PredictRejected are the passes' mean step counts.
 	Loss                             float64
