@@ -72,6 +72,10 @@ type fileHeader struct {
 	Format string       `json:"format"`
 	Arch   Spec         `json:"arch"`
 	Params []paramEntry `json:"params"`
+	// Meta is the caller's description of the model (SaveMeta), such as
+	// the task that trained it and its data normalization; absent in files
+	// written by Save.
+	Meta json.RawMessage `json:"meta,omitempty"`
 }
 
 type paramEntry struct {
@@ -101,12 +105,24 @@ func moduleParams(m Module) (Spec, []paramInfo, []*ad.Param, error) {
 }
 
 // Marshal encodes m's architecture and parameters in the model file format.
-func Marshal(m Module) ([]byte, error) {
+func Marshal(m Module) ([]byte, error) { return MarshalMeta(m, nil) }
+
+// MarshalMeta is Marshal with meta, any value encoding/json can encode (nil:
+// none), stored in the file's header; UnmarshalMeta and LoadMeta return it
+// as JSON.
+func MarshalMeta(m Module, meta any) ([]byte, error) {
 	spec, infos, ps, err := moduleParams(m)
 	if err != nil {
 		return nil, err
 	}
 	h := fileHeader{Format: formatName, Arch: spec.canonical(), Params: make([]paramEntry, len(infos))}
+	if meta != nil {
+		b, err := json.Marshal(meta)
+		if err != nil {
+			return nil, fmt.Errorf("nn: encoding the model's metadata: %w", err)
+		}
+		h.Meta = b
+	}
 	n := 0
 	for i, in := range infos {
 		h.Params[i] = paramEntry{Name: in.Name, Shape: []int{in.Rows, in.Cols}}
@@ -137,7 +153,14 @@ func Marshal(m Module) ([]byte, error) {
 // Unmarshal decodes model bytes written by Marshal or Save and builds the
 // module they describe. Truncated, corrupted or foreign data gives a
 // *FileError; it never panics.
-func Unmarshal(data []byte) (Module, error) { return decode(data, "") }
+func Unmarshal(data []byte) (Module, error) {
+	m, _, err := decode(data, "")
+	return m, err
+}
+
+// UnmarshalMeta is Unmarshal that also returns the metadata stored by
+// MarshalMeta (nil when there is none).
+func UnmarshalMeta(data []byte) (Module, json.RawMessage, error) { return decode(data, "") }
 
 // UnmarshalInto decodes model bytes into m, whose architecture must equal the
 // stored one (else a *FileError with Kind ErrMismatch).
@@ -146,8 +169,13 @@ func UnmarshalInto(data []byte, m Module) error { return decodeInto(data, "", m)
 // Save writes m to path atomically: to a temporary file in the same
 // directory, synced, then renamed over path, so that a crash leaves either
 // the old file or the new one, never a mixture.
-func Save(path string, m Module) error {
-	data, err := Marshal(m)
+func Save(path string, m Module) error { return SaveMeta(path, m, nil) }
+
+// SaveMeta is Save with metadata stored in the file's header (see
+// MarshalMeta): what a program needs besides the weights to use the model,
+// such as the task that trained it or its input normalization.
+func SaveMeta(path string, m Module, meta any) error {
+	data, err := MarshalMeta(m, meta)
 	if err != nil {
 		return err
 	}
@@ -157,9 +185,16 @@ func Save(path string, m Module) error {
 // Load reads a model file and builds the module it describes; the concrete
 // type follows the architecture (*Chain, *Dense, *GRU, *Group, ...).
 func Load(path string) (Module, error) {
+	m, _, err := LoadMeta(path)
+	return m, err
+}
+
+// LoadMeta is Load that also returns the metadata stored by SaveMeta (nil
+// when there is none).
+func LoadMeta(path string) (Module, json.RawMessage, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("nn: reading model: %w", err)
+		return nil, nil, fmt.Errorf("nn: reading model: %w", err)
 	}
 	return decode(data, path)
 }
@@ -175,7 +210,7 @@ func LoadInto(path string, m Module) error {
 }
 
 func decodeInto(data []byte, path string, m Module) error {
-	got, err := decode(data, path)
+	got, _, err := decode(data, path)
 	if err != nil {
 		return err
 	}
@@ -192,9 +227,9 @@ func decodeInto(data []byte, path string, m Module) error {
 	return nil
 }
 
-func decode(data []byte, path string) (Module, error) {
-	fail := func(kind error, format string, args ...any) (Module, error) {
-		return nil, &FileError{path, kind, fmt.Sprintf(format, args...)}
+func decode(data []byte, path string) (Module, json.RawMessage, error) {
+	fail := func(kind error, format string, args ...any) (Module, json.RawMessage, error) {
+		return nil, nil, &FileError{path, kind, fmt.Sprintf(format, args...)}
 	}
 	const retry = "it may be from an interrupted write or copy: save it again"
 	n := min(len(data), len(magic))
@@ -277,5 +312,5 @@ func decode(data []byte, path string) (Module, error) {
 			off += 8
 		}
 	}
-	return m, nil
+	return m, h.Meta, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -235,4 +236,45 @@ func TestGoldenFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	sameModule(t, got, m)
+}
+
+// TestSaveMetaRoundTrip: metadata saved with a model comes back unchanged,
+// files without it read as before, and the model part is the same as Save's.
+func TestSaveMetaRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	type meta struct {
+		Task  string    `json:"task"`
+		Scale []float64 `json:"scale"`
+	}
+	want := meta{Task: "mnist-node", Scale: []float64{0.5, 1e-300, 3}}
+	m := models()[0]
+	path := filepath.Join(dir, "m.wbm")
+	if err := SaveMeta(path, m, want); err != nil {
+		t.Fatal(err)
+	}
+	got, raw, err := LoadMeta(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameModule(t, got, m)
+	var back meta
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatal(err)
+	}
+	if back.Task != want.Task || len(back.Scale) != 3 || back.Scale[1] != want.Scale[1] {
+		t.Errorf("metadata %+v, want %+v", back, want)
+	}
+	if _, err := Load(path); err != nil {
+		t.Errorf("Load of a file with metadata: %v", err)
+	}
+	plain := filepath.Join(dir, "plain.wbm")
+	if err := Save(plain, m); err != nil {
+		t.Fatal(err)
+	}
+	if _, raw, err := LoadMeta(plain); err != nil || raw != nil {
+		t.Errorf("LoadMeta of a file without metadata: %q, %v; want nil, nil", raw, err)
+	}
+	if _, err := MarshalMeta(m, func() {}); err == nil || !strings.Contains(err.Error(), "metadata") {
+		t.Errorf("MarshalMeta of an unencodable value: %v, want an error naming the metadata", err)
+	}
 }

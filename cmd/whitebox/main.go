@@ -51,6 +51,8 @@ func commands() []*command {
 			run: cmdReproduce, help: helpReproduce},
 		{name: "train", summary: "one training run of a task, with metrics, checkpoints and --resume",
 			run: cmdTrain, help: helpTrain},
+		{name: "eval", summary: "evaluate a saved model on a data set of its task: metrics, prediction NFE and time",
+			run: cmdEval, help: helpEval},
 		{name: "help", summary: "show this help, or a command's help: whitebox help <command>"},
 	}
 }
