@@ -25,6 +25,8 @@ type Series struct {
 	// shaded band from Y - YErr to Y + YErr behind a curve. It is ignored
 	// on a LogY panel.
 	YErr []float64
+	// Color, if set, replaces the series' automatic colour.
+	Color color.Color
 }
 
 // xyErrs returns the finite points of s and, when s has YErr, their
@@ -135,6 +137,9 @@ func (p *Panel) plot() (*plot.Plot, error) {
 		if i > 0 {
 			sc.GlyphStyle.Color = plotutil.Color(len(p.Lines) + i)
 		}
+		if s.Color != nil {
+			sc.GlyphStyle.Color = s.Color
+		}
 		if errs != nil && !p.LogY {
 			eb, err := errorBars(xy, errs, sc.GlyphStyle.Color)
 			if err != nil {
@@ -166,6 +171,9 @@ func (p *Panel) plot() (*plot.Plot, error) {
 			return nil, fmt.Errorf("report: series %q: %v", s.Name, err)
 		}
 		ln.LineStyle.Color = plotutil.Color(i)
+		if s.Color != nil {
+			ln.LineStyle.Color = s.Color
+		}
 		ln.LineStyle.Width = vg.Points(1.3)
 		thumbs := []plot.Thumbnailer{ln}
 		if errs != nil && len(xy) > 0 {

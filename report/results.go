@@ -60,6 +60,8 @@ type Run struct {
 	// TestLoss and TestAccuracy are nil for tasks without a test set.
 	TestLoss     *float64 `json:"test_loss"`
 	TestAccuracy *float64 `json:"test_accuracy"`
+	// Budget is set for a run trained to a prediction budget.
+	Budget *Budget `json:"budget,omitempty"`
 }
 
 // Summary holds the statistics of one method over its runs (seeds).

@@ -34,7 +34,14 @@
 // ODE and SDE tasks alike; RegularizationFlags declares their flags with one
 // spelling for every task (--error-coef, --error-coef-final, --error-agg,
 // --stiffness-coef, --stiffness-agg, --steer-b). A run's name, recorders,
-// checkpoint and resume travel as one train.RunOptions. Overrides declares a
+// checkpoint and resume travel as one train.RunOptions. BudgetFlags
+// declares the flags of training to a prediction budget (--nfe-budget,
+// --predict-time-budget, --budget-regularizer, --budget-gain,
+// --budget-smoothing) into a train.Budget; a task that declares them calls
+// CheckBudget in Setup, builds each run's train.BudgetController (its At in
+// place of the Regularization's, its Attach on the loop) and records the
+// outcome with BudgetRecord, and the harness's --sweep-budget then works for
+// it too. Overrides declares a
 // task's protocol flags over its configuration type so that flags given on
 // the command line override the chosen scale.
 package tasks

@@ -67,7 +67,91 @@
 // SteerB, and turns them into the ode.Regularization of iteration it and the
 // end time T' ~ U(T-b, T+b) of that iteration. Adding a part (a further
 // regularizer) is a field of Method, a row of its parts table and the
-// part's coefficients in Regularization.
+// part's coefficients in Regularization (and, for budgets, a row of the
+// budget's parts table).
+//
+// # Training to a prediction budget
+//
+// The regularizers' coefficient trades loss for NFE, and the right value
+// differs by task and is not known in advance (the paper tunes it by hand
+// and names this a limitation). A Budget states the trade-off from the
+// other end: "predict within N function evaluations" (or within a
+// prediction time, converted to NFE by the measured time per NFE of the
+// task's prediction solve). A BudgetController then sets the coefficient
+// of one regularizer (error by default, or stiffness; further parts are one
+// row of a table) at every iteration from the solver's own counts.
+// Attach wraps the loop's Step, so any task that builds its per-iteration
+// ode.Regularization with BudgetController.At and its loop with Attach gets
+// budgets, checkpointed (section "budget") and resumed bit-identically.
+//
+// The signal is the forward NFE of each training solve. It costs nothing
+// and, where the training solve is the prediction solve (the spiral: the
+// same span, save times and tolerance; recording for the adjoint does not
+// change the steps), it is the prediction NFE of the current parameters,
+// one update late. Where training solves vary (fresh Brownian paths or
+// minibatches, against fixed paths or a fixed batch in prediction, or
+// STEER's random end time) it is a noisy sample of the expected prediction
+// NFE, unbiased when the training batches have the prediction's size and
+// distribution (the step size is controlled by the error norm over the
+// whole batch, so a prediction on another batch size needs a budget in its
+// own terms). An exponential moving average with time constant T
+// (Smoothing) reduces the noise; measuring the prediction NFE every so
+// often instead would cost extra solves and give fewer, staler samples.
+//
+// The control law is a PI law on u = ln(coefficient) in velocity form,
+//
+//	e_k = ln(NFEavg_k / r_k)
+//	u_{k+1} = u_k + clip(kI e_k + kP (e_k - e_{k-1}), ±0.05),   kI = Gain, kP = Gain*T,
+//
+// clamped to [c0/1e4, c0*1e4] around the starting coefficient c0. It is
+// dual ascent on the constraint NFE <= N with the coefficient as the
+// Lagrange multiplier (the integral term raises it while the constraint
+// is violated and lowers it while there is slack, towards the smallest
+// coefficient, the smallest loss cost, that meets the budget), in log
+// space so that the multiplier stays positive and the gain does not depend
+// on its scale, with a proportional term for damping, as in the PID
+// Lagrangian methods of Stooke, Achiam and Abbeel (ICML 2020). Why it is
+// stable: model the training's response of ln NFE to u as a lag
+// K/(tau s + 1), with K < 0 the sensitivity (about -0.03 to -0.3 on the
+// spiral: a tenfold coefficient moves the NFE by a few to 50 percent) and
+// tau the iterations the optimizer needs to reshape the dynamics (tens to
+// hundreds); the average adds 1/(T s + 1). The PI law kI (1 + T s)/s has
+// its zero at the average's pole, so the loop is kI |K| / (s (tau s + 1)),
+// a second-order loop that is stable for every positive gain, with damping
+// ratio 1/(2 sqrt(kI |K| tau)) (about 0.3 to 2 for the default gain over
+// that range of K and tau); the loop runs once per iteration, so this holds
+// while its crossover sqrt(kI |K| / tau) stays well below one per
+// iteration (below 0.03 here). The rate
+// limit bounds the move under a large error, and clamping is the
+// integrator's anti-windup: in velocity form the state is the coefficient
+// itself, so there is no hidden integral to wind up.
+//
+// Three refinements come from the spiral. (1) Warm-up (the first Warmup of
+// the run): the coefficient is not raised. The NFE of a model that has not
+// fit the data yet says nothing about the trained model's: the spiral's
+// NFE rises from 63 to about 500 in its first 50 iterations, and
+// reacting to that drove the coefficient up until the fit was lost. The
+// coefficient holds until the average first reaches the setpoint and may
+// fall after. (2) Setpoint ramp: the budget concerns the trained model, and
+// under a constant coefficient the NFE keeps falling over training, so the
+// setpoint comes down geometrically from the average at the end of the
+// warm-up to its final value (1-Margin)*N by Deadline (0.9 of the run):
+// holding the final setpoint from 0.3 or 0.5 of the run cost several times
+// the loss. (3) Loss guard (override control with a min selector, as in
+// Astrom and Hagglund, Advanced PID Control, 2006): while the smoothed loss
+// is above LossGuard (10) times its best, the coefficient may not rise and
+// falls in proportion to the excess; the smaller of the two changes is
+// applied, which the velocity form makes bumpless. Without it a budget
+// near the edge of what the data allow drove the coefficient past the
+// point where the fit collapses.
+//
+// BudgetController.Outcome judges the run from its trained model's
+// prediction: met (NFE at most (1+Tolerance)*N), or not met with the
+// closest smoothed NFE the training reached and its loss, and why: the
+// coefficient at its upper bound (infeasible for this regularizer), the
+// loss guard holding it back (below what the data can be fit with), or
+// neither (train longer). Metrics.Budget records the average, the setpoint
+// and the coefficient of every iteration.
 //
 // # Run options
 //

@@ -31,6 +31,9 @@ type Metrics struct {
 	// forward solve and in the adjoint.
 	NFE         int `json:"nfe"`
 	BackwardNFE int `json:"backward_nfe"`
+	// Budget is the budget controller's state after the iteration (nil
+	// without a budget; see BudgetController).
+	Budget *BudgetMetrics `json:"budget,omitempty"`
 	// WallTime is this iteration's wall time and Elapsed the training time
 	// so far (the sum of all iterations' wall times), in seconds.
 	WallTime float64 `json:"wall_time_s"`

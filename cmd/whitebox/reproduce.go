@@ -41,6 +41,8 @@ type harness struct {
 	resume      bool
 	force       bool
 	workers     int
+	sweep       sweepFlags // --sweep-budget (sweep.go)
+	label       string     // a sweep point's label, appended to run names
 
 	metrics *train.JSONL
 }
@@ -57,7 +59,11 @@ func cmdReproduce(ctx context.Context, args []string, e *env) int {
 		return status
 	}
 	start := time.Now()
-	status = h.run(ctx)
+	if h.sweep.on {
+		status = h.runSweep(ctx)
+	} else {
+		status = h.run(ctx)
+	}
 	if status == exitOK {
 		fmt.Fprintf(e.stderr, "%s: done in %s\n", h.cmd, time.Since(start).Round(100*time.Millisecond))
 	}
@@ -90,6 +96,7 @@ func newHarness(args []string, e *env) (*harness, int) {
 	f.BoolVar(&h.resume, "resume", false, "with --checkpoint-dir: continue each run from its checkpoint; finished runs are only re-predicted")
 	f.BoolVar(&h.force, "force", false, "with --checkpoint-dir: overwrite the checkpoints of an earlier reproduction instead of refusing")
 	f.IntVar(&h.workers, "workers", max(1, info.Workers), "runs trained at once (above 1 they share the cores, which lengthens each run's training time, and progress is logged as lines)")
+	h.sweep.declare(f)
 	task.Flags(f)
 	if status, stop := f.parse(args[1:], e); stop {
 		return nil, status
@@ -101,8 +108,13 @@ func newHarness(args []string, e *env) (*harness, int) {
 	if err := task.Setup(h.set); err != nil {
 		return bad(err)
 	}
-	if err := h.checkOutputs(); err != nil {
+	if err := h.checkSweep(); err != nil {
 		return bad(err)
+	}
+	if !h.sweep.on {
+		if err := h.checkOutputs(); err != nil {
+			return bad(err)
+		}
 	}
 	return h, 0
 }
@@ -212,6 +224,9 @@ func (h *harness) checkpointPath(s tasks.RunSpec) string {
 }
 
 func (h *harness) runName(s tasks.RunSpec) string {
+	if h.label != "" {
+		return tasks.RunName(h.info.Name, s.Method, s.Seed) + " [" + h.label + "]"
+	}
 	return tasks.RunName(h.info.Name, s.Method, s.Seed)
 }
 
@@ -324,6 +339,9 @@ func (h *harness) each(ctx context.Context, fn func(ctx context.Context, s tasks
 		}
 		fmt.Fprintf(h.stderr, "%s: train loss %.4g, NFE %d, train time %.3g s, predict time %.3g ms\n",
 			s.Options.Name, r.Run.TrainLoss, r.Run.NFE, r.Run.TrainTimeS, r.Run.PredictTimeS*1e3)
+		if r.Run.Budget != nil {
+			fmt.Fprintf(h.stderr, "%s: %s\n", s.Options.Name, r.Run.Budget.Verdict)
+		}
 		recs[k] = r
 	}
 	next := make(chan int)
@@ -458,6 +476,11 @@ func (h *harness) report(recs []tasks.Record) (*report.Results, error) {
 	}
 	if res.Summary == nil {
 		res.Summary = report.Summarize(res.Runs, h.set.MethodNames())
+	}
+	for _, r := range res.Runs {
+		if r.Budget != nil {
+			res.Notes = append(res.Notes, fmt.Sprintf("Budget of %s seed %d: %s", r.Method, r.Seed, r.Budget.Verdict))
+		}
 	}
 	return res, nil
 }

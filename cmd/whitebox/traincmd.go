@@ -135,6 +135,9 @@ func cmdTrain(ctx context.Context, args []string, e *env) int {
 	r := rec.Run
 	fmt.Fprintf(e.stdout, "%s %s seed %d: %d iterations, train loss %.4g, prediction NFE %d, train time %.3g s, predict time %.3g ms\n",
 		info.Name, r.Method, r.Seed, r.Iterations, r.TrainLoss, r.NFE, r.TrainTimeS, r.PredictTimeS*1e3)
+	if r.Budget != nil {
+		fmt.Fprintln(e.stdout, r.Budget.Verdict)
+	}
 	return exitOK
 }
 

@@ -117,6 +117,11 @@ type Config struct {
 	// MaxSteps bounds the attempted steps of every solve of the model
 	// (0: the solver's default, ode.Options.MaxSteps).
 	MaxSteps int `json:"max_steps,omitempty"`
+	// Budget, if set, trains to a prediction budget: the coefficient of
+	// its regularizer (error by default) starts at the Reg's value and is
+	// set online from the training NFE (train.BudgetController) instead of
+	// following the annealing.
+	Budget train.Budget `json:"budget,omitzero"`
 }
 
 // withDefaults fills the zero fields with the default scale's values:
@@ -191,6 +196,9 @@ func (c Config) Validate() error {
 	if err := c.Reg.CheckSpan(0, T); err != nil {
 		return fmt.Errorf("spiral: %w", err)
 	}
+	if err := c.Budget.Validate(); err != nil {
+		return fmt.Errorf("spiral: %w", err)
+	}
 	return nil
 }
 
@@ -263,6 +271,7 @@ type Run struct {
 	opt     *optim.Adam
 	history []Point
 	f       ode.Func
+	budget  *train.BudgetController
 }
 
 // NewRun builds the model and optimizer of a run.
@@ -274,8 +283,12 @@ func NewRun(cfg Config, data *Data) (*Run, error) {
 	if data == nil || len(data.Times) < 2 || len(data.U) != len(data.Times) {
 		return nil, fmt.Errorf("spiral: the data must hold at least two observations (use TrueData)")
 	}
+	b, err := train.NewBudgetController(cfg.Budget, cfg.Reg, cfg.Iterations)
+	if err != nil {
+		return nil, fmt.Errorf("spiral: %w", err)
+	}
 	m := NewModel(cfg.Seed)
-	return &Run{cfg: cfg, data: data, model: m, params: m.Params(), opt: optim.NewAdam(cfg.lrSchedule()), f: Dynamics(m)}, nil
+	return &Run{cfg: cfg, data: data, model: m, params: m.Params(), opt: optim.NewAdam(cfg.lrSchedule()), f: Dynamics(m), budget: b}, nil
 }
 
 // Model returns the run's model.
@@ -286,6 +299,9 @@ func (r *Run) Config() Config { return r.cfg }
 
 // History returns the record of the completed iterations.
 func (r *Run) History() []Point { return r.history }
+
+// Budget returns the run's budget controller (inactive without a budget).
+func (r *Run) Budget() *train.BudgetController { return r.budget }
 
 // Step is one training iteration (a train.Step).
 func (r *Run) Step(ctx context.Context, it int, rng *rand.Rand) (train.Metrics, error) {
@@ -301,7 +317,7 @@ func (r *Run) Step(ctx context.Context, it int, rng *rand.Rand) (train.Metrics, 
 		return m, fmt.Errorf("spiral: training solve: %w", err)
 	}
 	loss, dZ := mse(sol.Z, r.data.U[:n], true)
-	reg := r.cfg.Reg.At(it, r.cfg.Iterations)
+	reg := r.budget.At(it, r.cfg.Iterations)
 	nn.ZeroGrad(r.params)
 	if _, err := sol.Backward(ctx, dZ, reg); err != nil {
 		return m, fmt.Errorf("spiral: adjoint: %w", err)
@@ -348,10 +364,11 @@ func mse(z, d []*tensor.Dense, grad bool) (float64, []*tensor.Dense) {
 }
 
 // Loop returns a training loop for the run: its Step, the checkpoint
-// sections "model", "optimizer" and "history", the seed and a fingerprint
-// of the configuration. Set the recorders and checkpoint path on it.
+// sections "model", "optimizer" and "history" (and "budget" with a
+// budget), the seed and a fingerprint of the configuration. Set the
+// recorders and checkpoint path on it.
 func (r *Run) Loop(name string) *train.Loop {
-	return &train.Loop{
+	l := &train.Loop{
 		Name: name, Iterations: r.cfg.Iterations, Seed: r.cfg.Seed, Fingerprint: r.cfg.fingerprint(),
 		Step: r.Step,
 		State: []train.Section{
@@ -360,6 +377,8 @@ func (r *Run) Loop(name string) *train.Loop {
 			{Name: "history", State: history{&r.history}},
 		},
 	}
+	r.budget.Attach(l)
+	return l
 }
 
 // Prediction is the trained model's forward solve over [0, T].
@@ -406,6 +425,8 @@ type Result struct {
 	Prediction *Prediction
 	History    []Point
 	Model      *nn.Chain
+	// Budget is the outcome of a budgeted run (nil without a budget).
+	Budget *train.BudgetOutcome
 }
 
 // Train runs cfg on data with the run options (name, recorders,
@@ -422,6 +443,26 @@ func Train(ctx context.Context, cfg Config, data *Data, opts train.RunOptions) (
 	if err := opts.Apply(loop); err != nil {
 		return nil, err
 	}
+	if r.budget.NeedsTimePerNFE() {
+		// A prediction-time budget in NFE: the time per NFE of the
+		// prediction solve, measured on the initial model (a restored
+		// controller keeps the conversion of the interrupted run).
+		p := ode.Problem{F: r.f, Z0: U0Dense(), T0: 0, T1: T}
+		opts := &ode.Options{RTol: cfg.Tol, ATol: cfg.Tol, SaveAt: data.Times, MaxSteps: cfg.MaxSteps}
+		d, err := train.MeasureTimePerNFE(ctx, cfg.PredictRepeats, func(ctx context.Context) (int, error) {
+			sol, err := ode.Solve(ctx, p, opts)
+			if err != nil {
+				return 0, fmt.Errorf("spiral: timing the prediction solve: %w", err)
+			}
+			return sol.NFE, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := r.budget.SetTimePerNFE(d); err != nil {
+			return nil, fmt.Errorf("spiral: %w", err)
+		}
+	}
 	res, err := loop.Run(ctx)
 	if err != nil {
 		return nil, err
@@ -431,7 +472,7 @@ func Train(ctx context.Context, cfg Config, data *Data, opts train.RunOptions) (
 		return nil, err
 	}
 	return &Result{Method: cfg.Reg.Method.String(), Seed: cfg.Seed, Iterations: res.Iterations, TrainTime: res.Elapsed,
-		Prediction: pred, History: r.history, Model: r.model}, nil
+		Prediction: pred, History: r.history, Model: r.model, Budget: r.budget.Outcome(float64(pred.NFE), pred.Loss)}, nil
 }
 
 // Curve solves the dynamics f from U0 over [0, T] and returns the state at n

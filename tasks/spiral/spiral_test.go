@@ -2,10 +2,12 @@ package spiral
 
 import (
 	"context"
+	"errors"
 	"math"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/whitebox-de/whitebox/nn"
 	"github.com/whitebox-de/whitebox/ode"
@@ -315,3 +317,84 @@ func TestLearningRateSchedule(t *testing.T) {
 		t.Errorf("constant rate and coefficient: %+v", k)
 	}
 }
+
+// A run trained to a budget resumes bit-identically: parameters, history
+// and the controller's coefficients; its coefficient moves, its metrics
+// report it, and a checkpoint without the budget section is refused.
+func TestBudgetResumeIsBitIdentical(t *testing.T) {
+	data := mustData(t)
+	cfg := Config{Seed: 1999, Iterations: 30, PredictRepeats: 1, Reg: train.Regularization{Method: train.Method{Error: true}},
+		Budget: train.Budget{NFE: 60, Smoothing: 3}}
+	ctx := context.Background()
+	var ms []train.Metrics
+	whole, err := Train(ctx, cfg, data, train.RunOptions{Recorders: []train.Recorder{&collect{&ms}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.Budget == nil || len(whole.Budget.Coefficients) == 0 || whole.Budget.CoefStart == whole.Budget.CoefEnd {
+		t.Fatalf("budget outcome %+v: the coefficient did not move", whole.Budget)
+	}
+	for i, m := range ms {
+		if m.Budget == nil || m.Coefficients["error"] != m.Budget.Coefficient || m.Budget.NFE != 60 {
+			t.Fatalf("iteration %d: metrics %+v, budget %+v", i+1, m.Coefficients, m.Budget)
+		}
+	}
+
+	path := filepath.Join(t.TempDir(), "spiral.ckpt")
+	stop, cancel := context.WithCancel(ctx)
+	n := 0
+	if _, err := Train(stop, cfg, data, train.RunOptions{Checkpoint: path, Recorders: []train.Recorder{cancelAfter{&n, 15, cancel}}}); err == nil {
+		t.Fatal("the interrupted run did not stop")
+	}
+	resumed, err := Train(ctx, cfg, data, train.RunOptions{Resume: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := nn.Flatten(whole.Model.Params()).CopyTo(nil), nn.Flatten(resumed.Model.Params()).CopyTo(nil)
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			t.Fatalf("parameter %d: %v uninterrupted, %v resumed", i, a[i], b[i])
+		}
+	}
+	wc, rc := whole.Budget.Coefficients, resumed.Budget.Coefficients
+	if len(wc) != len(rc) || whole.Budget.Verdict != resumed.Budget.Verdict {
+		t.Fatalf("outcomes differ: %+v vs %+v", whole.Budget, resumed.Budget)
+	}
+	for i := range wc {
+		if math.Float64bits(wc[i]) != math.Float64bits(rc[i]) {
+			t.Fatalf("coefficient %d: %v uninterrupted, %v resumed", i, wc[i], rc[i])
+		}
+	}
+	// The same configuration without the budget cannot resume it.
+	other := cfg
+	other.Budget = train.Budget{}
+	if _, err := Train(ctx, other, data, train.RunOptions{Resume: path}); !errors.Is(err, train.ErrCheckpoint) {
+		t.Errorf("resume without the budget: %v", err)
+	}
+}
+
+// A prediction-time budget is converted to NFE by the measured time per
+// NFE, and the outcome records the conversion.
+func TestPredictTimeBudget(t *testing.T) {
+	data := mustData(t)
+	cfg := Config{Seed: 3, Iterations: 4, PredictRepeats: 3, Reg: train.Regularization{Method: train.Method{Error: true}},
+		Budget: train.Budget{PredictTime: 50 * time.Millisecond}}
+	res, err := Train(context.Background(), cfg, data, train.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := res.Budget
+	if o == nil || !(o.TimePerNFES > 0) || o.PredictTimeS != 0.05 || math.Abs(o.NFE-math.Floor(0.05/o.TimePerNFES)) > 1 {
+		t.Fatalf("outcome %+v", o)
+	}
+	if !strings.Contains(o.Verdict, "ms of prediction") {
+		t.Errorf("verdict %q does not state the time budget", o.Verdict)
+	}
+}
+
+// collect keeps every iteration's metrics.
+type collect struct{ ms *[]train.Metrics }
+
+func (c *collect) Begin(train.Info)        {}
+func (c *collect) Record(m train.Metrics)  { *c.ms = append(*c.ms, m) }
+func (c *collect) End(train.Result, error) {}

@@ -44,6 +44,7 @@ func (t *task) Flags(fs tasks.FlagSet) {
 	o.Float("lr-final", func(c *Config) *float64 { return &c.LRFinal }, "Adam learning rate at the last iteration (exponential decay; 0: constant --lr)", tasks.NonNegative)
 	o.Float("tol", func(c *Config) *float64 { return &c.Tol }, fmt.Sprintf("solver tolerance, rtol = atol, in training and prediction (full scale: %g)", f.Tol), tasks.Positive)
 	tasks.RegularizationFlags(o, func(c *Config) *train.Regularization { return &c.Reg }, T)
+	tasks.BudgetFlags(o, func(c *Config) *train.Budget { return &c.Budget })
 	o.Int("predict-repeats", func(c *Config) *int { return &c.PredictRepeats }, "timed repetitions of the prediction solve (the median is reported)", tasks.AtLeast(1))
 	t.flags = o
 }
@@ -58,6 +59,9 @@ func (t *task) Setup(s tasks.Settings) error {
 		return err
 	}
 	c.MaxSteps = s.MaxSteps
+	if err := tasks.CheckBudget(t.flags.FlagSet(), c.Budget, s.Methods); err != nil {
+		return err
+	}
 	for _, m := range s.Methods {
 		cm := c
 		cm.Reg.Method = m
@@ -119,7 +123,7 @@ func (t *task) Run(ctx context.Context, spec tasks.RunSpec) (tasks.Record, error
 	}
 	run := report.Run{Method: res.Method, Seed: int(res.Seed), Iterations: res.Iterations,
 		TrainTimeS: res.TrainTime.Seconds(), PredictTimeS: res.Prediction.Time.Seconds(),
-		NFE: res.Prediction.NFE, TrainLoss: res.Prediction.Loss}
+		NFE: res.Prediction.NFE, TrainLoss: res.Prediction.Loss, Budget: tasks.BudgetRecord(res.Budget)}
 	return tasks.NewRecord(run, x)
 }
 
@@ -141,7 +145,7 @@ func Paper() report.Paper {
 // configJSON is the "config" of the results JSON.
 func (t *task) configJSON() map[string]any {
 	v := t.cfg
-	return map[string]any{
+	c := map[string]any{
 		"scale": string(t.set.Scale), "methods": t.set.MethodNames(), "seeds": t.set.Seeds,
 		"data": map[string]any{"system": "du/dt = (u.^3) A", "A": A, "u0": U0, "t_end": T,
 			"saves": Saves, "solver": "Tsit5", "tolerance": DataTol},
@@ -161,6 +165,10 @@ func (t *task) configJSON() map[string]any {
 		"steer":                    map[string]any{"b": v.Reg.SteerB, "end_time": "U(T-b, T+b); saves after min(T', T) are not compared"},
 		"prediction":               map[string]any{"solve": "one solve over [0, 1.5] at the training tolerance, no gradients", "timing": "median of repeats", "repeats": v.PredictRepeats},
 	}
+	if v.Budget.IsSet() {
+		c["budget"] = v.Budget
+	}
+	return c
 }
 
 func (t *task) Report(recs []tasks.Record) (*report.Results, error) {

@@ -352,3 +352,41 @@ func TestFigure(t *testing.T) {
 		t.Error("MomentPanels drew a run without moments")
 	}
 }
+
+// TestBudgetResume: an SDE run trained to a budget resumes bit-identically,
+// the controller's coefficients included, and the outcome is recorded.
+func TestBudgetResume(t *testing.T) {
+	cfg := shortConfig(errorReg)
+	cfg.Iterations = 8
+	cfg.Budget = train.Budget{NFE: 40, Smoothing: 2}
+	whole, err := Run(context.Background(), cfg, train.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.Budget == nil || len(whole.Budget.Coefficients) != 8 || whole.Budget.CoefStart == whole.Budget.CoefEnd || whole.Budget.PredictNFE != whole.PredictNFE {
+		t.Fatalf("budget outcome %+v", whole.Budget)
+	}
+	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := Run(ctx, cfg, train.RunOptions{Checkpoint: ckpt, Recorders: []train.Recorder{&collect{stopAt: 3, cancel: cancel}}}); err == nil {
+		t.Fatal("the interrupted run did not stop")
+	}
+	res, err := Run(context.Background(), cfg, train.RunOptions{Resume: ckpt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range whole.Budget.Coefficients {
+		if math.Float64bits(c) != math.Float64bits(res.Budget.Coefficients[i]) {
+			t.Fatalf("coefficient %d: resumed %v, uninterrupted %v", i+1, res.Budget.Coefficients[i], c)
+		}
+	}
+	pr, pw := res.Model.Params(), whole.Model.Params()
+	for i := range pr {
+		for k := range pr[i].Value.Data {
+			if math.Float64bits(pr[i].Value.Data[k]) != math.Float64bits(pw[i].Value.Data[k]) {
+				t.Fatalf("parameter %d[%d]: resumed %v, uninterrupted %v", i, k, pr[i].Value.Data[k], pw[i].Value.Data[k])
+			}
+		}
+	}
+}

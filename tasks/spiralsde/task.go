@@ -45,6 +45,7 @@ func (t *task) Flags(fs tasks.FlagSet) {
 	o.Float("lr", func(c *Config) *float64 { return &c.LR }, "AdaBelief learning rate (the authors' code's 0.01 leaves some seeds unconverged after 250 iterations)", tasks.Positive)
 	o.Float("lr-final", func(c *Config) *float64 { return &c.LRFinal }, "AdaBelief learning rate at the last iteration, exponential decay (0: constant --lr)", tasks.NonNegative)
 	tasks.RegularizationFlags(o, func(c *Config) *train.Regularization { return &c.Reg }, 0)
+	tasks.BudgetFlags(o, func(c *Config) *train.Budget { return &c.Budget })
 	o.Int("data-trajectories", func(c *Config) *int { return &c.Data.Trajectories }, "simulated true trajectories whose means and variances are the target", tasks.AtLeast(2))
 	o.Float("data-tol", func(c *Config) *float64 { return &c.Data.Tol }, "SOSRI tolerance of the simulation of the true SDE", tasks.Positive)
 	o.Int("predict-passes", func(c *Config) *int { return &c.PredictPasses }, "prediction passes (each --trajectories paths with its own noise) whose loss and NFE are averaged", tasks.AtLeast(1))
@@ -61,6 +62,9 @@ func (t *task) Setup(s tasks.Settings) error {
 		return err
 	}
 	c.MaxSteps = s.MaxSteps
+	if err := tasks.CheckBudget(t.flags.FlagSet(), c.Budget, s.Methods); err != nil {
+		return err
+	}
 	for _, m := range s.Methods {
 		if m.STEER {
 			return fmt.Errorf("--methods: spiral-sde trains vanilla, error, stiffness or error+stiffness, not %s", m)
@@ -117,7 +121,7 @@ func (t *task) Run(ctx context.Context, spec tasks.RunSpec) (tasks.Record, error
 	}
 	run := report.Run{Method: res.Config.Reg.Method.String(), Seed: int(res.Config.Seed), Iterations: len(res.Iterations),
 		TrainTimeS: res.TrainTime.Seconds(), PredictTimeS: res.PredictTime.Seconds(),
-		NFE: int(math.Round(res.PredictNFE)), TrainLoss: res.Loss}
+		NFE: int(math.Round(res.PredictNFE)), TrainLoss: res.Loss, Budget: tasks.BudgetRecord(res.Budget)}
 	return tasks.NewRecord(run, x)
 }
 
@@ -156,7 +160,7 @@ func Paper() report.Paper {
 // the simulation of the data.
 func (t *task) configJSON(dataNFE int) map[string]any {
 	v := t.cfg
-	return map[string]any{
+	c := map[string]any{
 		"scale": string(t.set.Scale), "methods": t.set.MethodNames(), "seeds": t.set.Seeds, "workers": t.set.Workers,
 		"data": map[string]any{"system": "du = (u.^3) A dt + 0.2 u .* dW (diagonal noise)", "A": [][]float64{{-0.1, 2}, {-2, -0.1}}, "u0": []float64{2, 0},
 			"times": "30 equally spaced on [0, 1]", "trajectories": v.Data.Trajectories, "solver": "SOSRI", "tolerance": v.Data.Tol,
@@ -174,6 +178,10 @@ func (t *task) configJSON(dataNFE int) map[string]any {
 			"timing": "best of three timings of the first pass"},
 		"train_time": "sum of the iterations' wall times; with workers > 1 the runs shared the cores",
 	}
+	if v.Budget.IsSet() {
+		c["budget"] = v.Budget
+	}
+	return c
 }
 
 func (t *task) Report(recs []tasks.Record) (*report.Results, error) {

@@ -85,6 +85,10 @@ type Config struct {
 	// Data configures the target statistics (simulated once per process
 	// and configuration, see CachedData).
 	Data DataConfig
+	// Budget, if set, trains to a prediction budget: the coefficient of
+	// its regularizer (error by default) starts at the Reg's value and is
+	// set online from the training NFE (train.BudgetController).
+	Budget train.Budget `json:",omitzero"`
 }
 
 // Full returns the paper-sized protocol, which is the default scale.
@@ -139,6 +143,9 @@ func (c Config) validate() error {
 	if err := c.Reg.Validate(); err != nil {
 		return fmt.Errorf("spiralsde: %w", err)
 	}
+	if err := c.Budget.Validate(); err != nil {
+		return fmt.Errorf("spiralsde: %w", err)
+	}
 	return nil
 }
 
@@ -185,6 +192,8 @@ type Result struct {
 	TrainNFE float64
 	// Failures counts iterations whose solve failed and were skipped.
 	Failures int
+	// Budget is the outcome of a budgeted run (nil without a budget).
+	Budget *train.BudgetOutcome
 	// Iterations is the record of every training iteration.
 	Iterations []IterationMetrics
 	// T are the observation times; the data's and the trained model's means
@@ -214,7 +223,10 @@ func Run(ctx context.Context, cfg Config, opts train.RunOptions) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	r := newRun(cfg, data)
+	r, err := newRun(cfg, data)
+	if err != nil {
+		return nil, err
+	}
 	loop := &train.Loop{
 		Name:       fmt.Sprintf("spiral-sde/%s/seed=%d", cfg.Reg.Method, cfg.Seed),
 		Iterations: cfg.Iterations, Seed: cfg.Seed, Fingerprint: cfg.fingerprint(),
@@ -225,8 +237,28 @@ func Run(ctx context.Context, cfg Config, opts train.RunOptions) (*Result, error
 			{Name: "history", State: history{&r.history}},
 		},
 	}
+	r.budget.Attach(loop)
 	if err := opts.Apply(loop); err != nil {
 		return nil, err
+	}
+	if r.budget.NeedsTimePerNFE() {
+		// A prediction-time budget in NFE: the time per NFE of one
+		// prediction pass, measured on the initial model (a restored
+		// controller keeps the conversion of the interrupted run).
+		popts := &sde.Options{Method: cfg.Solver, RTol: cfg.Tol, ATol: cfg.Tol, SaveAt: data.T, Seed: mixSeed(cfg.PredictSeed, 0), MaxSteps: cfg.MaxSteps}
+		d, err := train.MeasureTimePerNFE(ctx, 3, func(ctx context.Context) (int, error) {
+			sol, err := sde.Solve(ctx, r.prob, popts)
+			if err != nil {
+				return 0, fmt.Errorf("spiralsde: timing the prediction solve: %w", err)
+			}
+			return sol.NFE, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if err := r.budget.SetTimePerNFE(d); err != nil {
+			return nil, fmt.Errorf("spiralsde: %w", err)
+		}
 	}
 	lr, err := loop.Run(ctx)
 	if err != nil {
@@ -248,6 +280,7 @@ func Run(ctx context.Context, cfg Config, opts train.RunOptions) (*Result, error
 	if err := predict(ctx, cfg, data, r.model, res); err != nil {
 		return nil, err
 	}
+	res.Budget = r.budget.Outcome(res.PredictNFE, res.Loss)
 	return res, nil
 }
 
@@ -273,12 +306,17 @@ type run struct {
 	opt     *optim.AdaBelief
 	prob    sde.Problem
 	history []IterationMetrics
+	budget  *train.BudgetController
 }
 
-func newRun(cfg Config, data *Data) *run {
+func newRun(cfg Config, data *Data) (*run, error) {
+	b, err := train.NewBudgetController(cfg.Budget, cfg.Reg, cfg.Iterations)
+	if err != nil {
+		return nil, fmt.Errorf("spiralsde: %w", err)
+	}
 	m := NewModel(newRNG(cfg.Seed))
 	return &run{cfg: cfg, data: data, model: m, params: m.Params(), opt: optim.NewAdaBelief(cfg.schedule()),
-		prob: m.Problem(cfg.Trajectories)}
+		prob: m.Problem(cfg.Trajectories), budget: b}, nil
 }
 
 // schedule is the learning rate over the iterations.
@@ -296,7 +334,7 @@ func (c Config) schedule() optim.Schedule {
 func (r *run) step(ctx context.Context, it int, _ *rand.Rand) (train.Metrics, error) {
 	start := time.Now()
 	m := IterationMetrics{Iteration: it + 1}
-	reg := r.cfg.Reg.At(it, r.cfg.Iterations)
+	reg := r.budget.At(it, r.cfg.Iterations)
 	opts := &sde.Options{Method: r.cfg.Solver, RTol: r.cfg.Tol, ATol: r.cfg.Tol, SaveAt: r.data.T,
 		Seed: mixSeed(r.cfg.Seed, uint64(it+1)), Adjoint: true, MaxSteps: r.cfg.MaxSteps}
 	if r.cfg.FixedNoise {

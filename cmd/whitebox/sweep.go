@@ -1,0 +1,619 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot/plotutil"
+
+	"github.com/whitebox-de/whitebox/report"
+	"github.com/whitebox-de/whitebox/tasks"
+	"github.com/whitebox-de/whitebox/train"
+)
+
+// The acceptance check of a budget sweep: each budgeted run's prediction
+// NFE between sweepNFELow and 1+tolerance times its budget, and its loss at
+// most sweepLossFactor times that of the fixed-coefficient run (of the same
+// seed) whose prediction NFE is closest.
+const (
+	sweepNFELow     = 0.8
+	sweepLossFactor = 1.2
+)
+
+// sweepMultipliers scale the budgeted regularizer's coefficient flag into
+// the default fixed coefficients of a sweep.
+var sweepMultipliers = []float64{0.01, 0.03, 0.1, 0.3, 1, 3}
+
+// sweepFlags are the flags of `whitebox reproduce <task> --sweep-budget`.
+type sweepFlags struct {
+	on               bool
+	fractions, coefs string
+
+	// Parsed by checkSweep.
+	part     string
+	fracs    []float64
+	coefVals []float64
+	baseCoef float64
+	coefFlag string
+}
+
+func (s *sweepFlags) declare(f *flags) {
+	f.BoolVar(&s.on, "sweep-budget", false, "draw the budget trade-off: train vanilla, the budgeted regularizer at fixed coefficients (--sweep-coefs) and at budgets (--sweep-fractions of vanilla's prediction NFE), and plot loss against prediction NFE (budget-front.png)")
+	f.StringVar(&s.fractions, "sweep-fractions", "0.8,0.6,0.5", "with --sweep-budget: the budgets, as fractions of vanilla's mean prediction NFE measured in the same command")
+	f.StringVar(&s.coefs, "sweep-coefs", "", "with --sweep-budget: comma-separated fixed coefficients of the budgeted regularizer (default: its --<regularizer>-coef times 0.01, 0.03, 0.1, 0.3, 1 and 3)")
+}
+
+// sweepPoint is one configuration of a sweep, trained for every seed.
+type sweepPoint struct {
+	label, slug string
+	method      string
+	kind        pointKind
+	coef        float64 // fixedPoint
+	fraction    float64 // budgetPoint
+	budget      float64 // budgetPoint, once vanilla is measured
+	recs        []tasks.Record
+}
+
+type pointKind int
+
+const (
+	vanillaPoint pointKind = iota
+	fixedPoint
+	budgetPoint
+)
+
+// parsePositives reads a comma-separated list of positive, finite numbers.
+func parsePositives(flagName, s string) ([]float64, error) {
+	var out []float64
+	for _, p := range splitList(s) {
+		v, err := strconv.ParseFloat(p, 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("--%s %q: %q is not a positive number", flagName, s, p)
+		}
+		out = append(out, v)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--%s is empty; give at least one value", flagName)
+	}
+	return out, nil
+}
+
+// checkSweep checks the sweep flags after parsing and, for a sweep, every
+// output path (in place of checkOutputs): the sweep keeps each point's
+// checkpoints in a subdirectory of --checkpoint-dir.
+func (h *harness) checkSweep() error {
+	s := &h.sweep
+	if !s.on {
+		for _, name := range []string{"sweep-fractions", "sweep-coefs"} {
+			if h.f.IsSet(name) {
+				return fmt.Errorf("--%s needs --sweep-budget", name)
+			}
+		}
+		return nil
+	}
+	rf := h.f.Lookup("budget-regularizer")
+	if rf == nil {
+		return fmt.Errorf("--sweep-budget: task %s does not support training to a budget", h.info.Name)
+	}
+	for _, name := range []string{"nfe-budget", "predict-time-budget", "methods"} {
+		if h.f.IsSet(name) {
+			return fmt.Errorf("--sweep-budget chooses the methods and budgets itself; drop --%s", name)
+		}
+	}
+	s.part = rf.Value.String()
+	s.coefFlag = s.part + "-coef"
+	cf := h.f.Lookup(s.coefFlag)
+	if cf == nil {
+		return fmt.Errorf("--sweep-budget: task %s has no --%s flag for the fixed coefficients", h.info.Name, s.coefFlag)
+	}
+	base, err := strconv.ParseFloat(cf.Value.String(), 64)
+	if err != nil || !(base > 0) {
+		return fmt.Errorf("--sweep-budget: --%s %s is not a positive coefficient", s.coefFlag, cf.Value.String())
+	}
+	s.baseCoef = base
+	if s.fracs, err = parsePositives("sweep-fractions", s.fractions); err != nil {
+		return err
+	}
+	if s.coefs == "" {
+		s.coefVals = nil
+		for _, m := range sweepMultipliers {
+			s.coefVals = append(s.coefVals, roundSig(base*m))
+		}
+	} else if s.coefVals, err = parsePositives("sweep-coefs", s.coefs); err != nil {
+		return err
+	}
+	if err := writableFile("json", h.json); err != nil {
+		return err
+	}
+	if err := writableFile("metrics", h.metricsPath); err != nil {
+		return err
+	}
+	if err := writableDir("out", h.out); err != nil {
+		return err
+	}
+	if h.ckptDir == "" {
+		return nil
+	}
+	var existing []string
+	for _, p := range h.sweepPoints() {
+		sub := h.pointHarness(p)
+		for _, r := range sub.set.Runs() {
+			if _, err := os.Stat(sub.checkpointPath(r)); err == nil {
+				existing = append(existing, sub.checkpointPath(r))
+			}
+		}
+	}
+	if h.resume && len(existing) == 0 {
+		return fmt.Errorf("--resume: %s holds no checkpoint of this sweep; check --checkpoint-dir and the flags, or drop --resume to start afresh", h.ckptDir)
+	}
+	if !h.resume && len(existing) > 0 && !h.force {
+		return fmt.Errorf("--checkpoint-dir %s already holds checkpoints of this sweep (%s%s); add --resume to continue them, or --force to start over and overwrite them",
+			h.ckptDir, existing[0], more(len(existing)-1))
+	}
+	return writableDir("checkpoint-dir", h.ckptDir)
+}
+
+// roundSig rounds v to 12 significant digits, so that 0.1*0.03 prints as
+// 0.003.
+func roundSig(v float64) float64 {
+	r, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 12, 64), 64)
+	return r
+}
+
+// sweepPoints lists the sweep's configurations: vanilla, the fixed
+// coefficients, then the budgets (their NFE set once vanilla is measured).
+func (h *harness) sweepPoints() []*sweepPoint {
+	s := &h.sweep
+	pts := []*sweepPoint{{label: "vanilla", slug: "vanilla", method: "vanilla", kind: vanillaPoint}}
+	for _, c := range s.coefVals {
+		pts = append(pts, &sweepPoint{label: fmt.Sprintf("%s coef=%g", s.part, c), slug: fmt.Sprintf("coef-%g", c),
+			method: s.part, kind: fixedPoint, coef: c})
+	}
+	for _, f := range s.fracs {
+		pts = append(pts, &sweepPoint{label: fmt.Sprintf("%s budget=%gx", s.part, f), slug: fmt.Sprintf("budget-%gx", f),
+			method: s.part, kind: budgetPoint, fraction: f})
+	}
+	return pts
+}
+
+// pointHarness is a harness with the point's run names and checkpoint
+// directory, for naming only (not set up).
+func (h *harness) pointHarness(p *sweepPoint) *harness {
+	m, _ := train.ParseMethod(p.method)
+	sub := &harness{env: h.env, info: h.info, label: p.label, set: h.set}
+	sub.set.Methods = []train.Method{m}
+	if h.ckptDir != "" {
+		sub.ckptDir = filepath.Join(h.ckptDir, p.slug)
+	}
+	return sub
+}
+
+// sweepArgs are the command-line flags the user gave, for every point of
+// the sweep, without those the sweep sets itself.
+func (h *harness) sweepArgs() []string {
+	skip := map[string]bool{"sweep-budget": true, "sweep-fractions": true, "sweep-coefs": true, "methods": true,
+		"json": true, "out": true, "metrics": true, "checkpoint-dir": true, "checkpoint-every": true, "resume": true, "force": true}
+	var args []string
+	for name := range h.f.explicit {
+		if !skip[name] {
+			args = append(args, "--"+name+"="+h.f.Lookup(name).Value.String())
+		}
+	}
+	slices.Sort(args)
+	return args
+}
+
+// runPoint trains one configuration of the sweep for every seed through a
+// harness of its own.
+func (h *harness) runPoint(ctx context.Context, p *sweepPoint) (*harness, error) {
+	args := append([]string{h.info.Name}, h.sweepArgs()...)
+	args = append(args, "--methods", p.method, "--out", "", "--json", "")
+	switch p.kind {
+	case fixedPoint:
+		args = append(args, "--"+h.sweep.coefFlag, strconv.FormatFloat(p.coef, 'g', -1, 64))
+		if h.sweep.part == "error" && h.f.Lookup("error-coef-final") != nil {
+			args = append(args, "--error-coef-final", "0")
+		}
+	case budgetPoint:
+		args = append(args, "--nfe-budget", strconv.FormatFloat(p.budget, 'g', -1, 64))
+	}
+	if h.ckptDir != "" {
+		dir := filepath.Join(h.ckptDir, p.slug)
+		args = append(args, "--checkpoint-dir", dir, "--checkpoint-every", strconv.Itoa(h.ckptEvery))
+		if h.force {
+			args = append(args, "--force")
+		}
+		if h.resume {
+			if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+				args = append(args, "--resume")
+			}
+		}
+	}
+	sub, status := newHarness(args, h.env)
+	if sub == nil {
+		return nil, errUsage{status}
+	}
+	sub.label = p.label
+	sub.metrics = h.metrics
+	sub.metricsPath = h.metricsPath
+	recs, err := sub.each(ctx, sub.task.Run)
+	if err != nil {
+		return nil, err
+	}
+	p.recs = recs
+	return sub, nil
+}
+
+// errUsage is a point's usage error, already printed.
+type errUsage struct{ status int }
+
+func (e errUsage) Error() string { return fmt.Sprintf("usage error (status %d)", e.status) }
+
+// openSweepMetrics opens the metrics file of a sweep: truncated for a
+// fresh start; on --resume, trimmed to the iterations the checkpoints hold.
+func (h *harness) openSweepMetrics(pts []*sweepPoint) (*os.File, error) {
+	if h.metricsPath == "" {
+		return nil, nil
+	}
+	mode := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
+	if h.resume {
+		upTo := map[string]int{}
+		for _, p := range pts {
+			sub := h.pointHarness(p)
+			for _, s := range sub.set.Runs() {
+				n := 0
+				if info, err := train.ReadCheckpointInfo(sub.checkpointPath(s)); err == nil {
+					n = info.Iteration
+				}
+				upTo[sub.runName(s)] = n
+			}
+		}
+		err := train.TrimMetrics(h.metricsPath, func(m train.Metrics) bool {
+			n, ours := upTo[m.Run]
+			return !ours || m.Iteration <= n
+		})
+		if err != nil {
+			return nil, err
+		}
+		mode = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	}
+	f, err := os.OpenFile(h.metricsPath, mode, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("opening the metrics file: %v", errors.Unwrap(err))
+	}
+	return f, nil
+}
+
+// runSweep is `whitebox reproduce <task> --sweep-budget`: vanilla first
+// (its mean prediction NFE sets the budgets), then the fixed coefficients
+// and the budgets; then the table, the checks, the results JSON and the
+// figures.
+func (h *harness) runSweep(ctx context.Context) int {
+	pts := h.sweepPoints()
+	mf, err := h.openSweepMetrics(pts)
+	if err != nil {
+		return usageErr(h.env, h.cmd, fmt.Errorf("--metrics %s: %v", h.metricsPath, oneLine(err)), h.cmd+" --help")
+	}
+	if mf != nil {
+		defer mf.Close()
+		h.metrics = train.NewJSONL(mf)
+	}
+	var vanilla *harness
+	for i, p := range pts {
+		if p.kind == budgetPoint {
+			p.budget = roundSig(p.fraction * meanNFE(pts[0].recs))
+		}
+		sub, err := h.runPoint(ctx, p)
+		if err != nil {
+			var ue errUsage
+			if errors.As(err, &ue) {
+				return ue.status
+			}
+			var ie *train.InterruptedError
+			if errors.As(err, &ie) || errors.Is(err, context.Canceled) {
+				if h.ckptDir != "" {
+					fmt.Fprintf(h.stderr, "%s: interrupted; checkpoints are in %s: run the same command with --resume to continue\n", h.cmd, h.ckptDir)
+				} else {
+					fmt.Fprintf(h.stderr, "%s: interrupted (without --checkpoint-dir nothing was saved)\n", h.cmd)
+				}
+				return exitInterrupted
+			}
+			return failure(h.env, h.cmd, err)
+		}
+		if i == 0 {
+			vanilla = sub
+		}
+	}
+	base, err := vanilla.task.Report(pts[0].recs)
+	if err != nil {
+		return failure(h.env, h.cmd, err)
+	}
+	res := sweepResults(h.info.Name, &h.sweep, pts, base.Config)
+	md := *res
+	md.Task = res.Task + " budget sweep"
+	if err := writeMarkdown(h.stdout, &md, h.scale, len(h.set.Seeds)); err != nil {
+		return failure(h.env, h.cmd, err)
+	}
+	if h.json != "" {
+		if err := res.WriteJSON(h.json); err != nil {
+			return failure(h.env, h.cmd, err)
+		}
+		fmt.Fprintf(h.stderr, "%s: results written to %s\n", h.cmd, h.json)
+	}
+	if h.out != "" {
+		figs, err := sweepFigures(h.out, pts)
+		if err != nil {
+			return failure(h.env, h.cmd, err)
+		}
+		fmt.Fprintf(h.stderr, "%s: figures written to %s\n", h.cmd, strings.Join(figs, ", "))
+	}
+	return exitOK
+}
+
+// meanNFE is the mean prediction NFE of records.
+func meanNFE(recs []tasks.Record) float64 {
+	s := 0.0
+	for _, r := range recs {
+		s += float64(r.Run.NFE)
+	}
+	return s / float64(max(1, len(recs)))
+}
+
+func meanLoss(recs []tasks.Record) float64 {
+	s := 0.0
+	for _, r := range recs {
+		s += r.Run.TrainLoss
+	}
+	return s / float64(max(1, len(recs)))
+}
+
+// closestFixed returns the fixed-coefficient run (of seed, when seed >= 0)
+// whose prediction NFE is closest to nfe, the lower loss on a tie, and its
+// point.
+func closestFixed(pts []*sweepPoint, seed int, nfe float64) (*report.Run, *sweepPoint) {
+	var best *report.Run
+	var bp *sweepPoint
+	for _, p := range pts {
+		if p.kind != fixedPoint {
+			continue
+		}
+		for i := range p.recs {
+			r := &p.recs[i].Run
+			if seed >= 0 && r.Seed != seed {
+				continue
+			}
+			d, bd := math.Abs(float64(r.NFE)-nfe), 0.0
+			if best != nil {
+				bd = math.Abs(float64(best.NFE) - nfe)
+			}
+			if best == nil || d < bd || (d == bd && r.TrainLoss < best.TrainLoss) {
+				best, bp = r, p
+			}
+		}
+	}
+	return best, bp
+}
+
+// sweepResults turns a finished sweep into results: every run under its
+// point's label, the notes (vanilla's NFE, the budgets, how each budget
+// went) and the acceptance checks of every budgeted run.
+func sweepResults(task string, s *sweepFlags, pts []*sweepPoint, config any) *report.Results {
+	var runs []report.Run
+	var order []string
+	for _, p := range pts {
+		order = append(order, p.label)
+		for _, r := range p.recs {
+			run := r.Run
+			run.Method = p.label
+			runs = append(runs, run)
+		}
+	}
+	vn := meanNFE(pts[0].recs)
+	var budgets []string
+	for _, p := range pts {
+		if p.kind == budgetPoint {
+			budgets = append(budgets, fmt.Sprintf("%gx = %g", p.fraction, p.budget))
+		}
+	}
+	res := &report.Results{Task: task,
+		Paper: report.Paper{Source: "training to a prediction budget is not in the paper, whose regularizers take a hand-tuned coefficient per task"},
+		Config: map[string]any{"task": config, "sweep": map[string]any{"regularizer": s.part, "fractions": s.fracs, "coefficients": s.coefVals,
+			"vanilla_nfe_mean": vn, "budgets": budgetValues(pts), "checks": fmt.Sprintf("prediction NFE %.2f-%.2fx the budget, loss <= %.2fx that of the fixed-coefficient run of the same seed closest in prediction NFE",
+				sweepNFELow, 1+train.DefaultBudgetTolerance, sweepLossFactor)}},
+		Runs: runs, Summary: report.Summarize(runs, order)}
+	res.Notes = append(res.Notes, fmt.Sprintf("Vanilla's mean prediction NFE is %.1f, so the budgets are %s NFE; the fixed runs hold the %s coefficient constant at %s.",
+		vn, strings.Join(budgets, ", "), s.part, joinFloats(s.coefVals)))
+	var failed []string
+	for _, p := range pts {
+		if p.kind != budgetPoint {
+			continue
+		}
+		met, coefs := 0, []string{}
+		for _, r := range p.recs {
+			b := r.Run.Budget
+			if b == nil {
+				continue
+			}
+			if b.Met {
+				met++
+			} else {
+				res.Notes = append(res.Notes, fmt.Sprintf("%s seed %d: %s", p.label, r.Run.Seed, b.Verdict))
+			}
+			coefs = append(coefs, fmt.Sprintf("%.3g", b.CoefEnd))
+		}
+		line := fmt.Sprintf("%s (%g NFE): met by %d of %d runs; mean prediction NFE %.1f (%.2fx), mean loss %.3g; final coefficients %s",
+			p.label, p.budget, met, len(p.recs), meanNFE(p.recs), meanNFE(p.recs)/p.budget, meanLoss(p.recs), strings.Join(coefs, ", "))
+		if f, fp := closestFixedMean(pts, meanNFE(p.recs)); f != nil {
+			line += fmt.Sprintf("; the fixed coefficient closest in mean NFE, %s, has %.1f NFE at mean loss %.3g (budgeted/fixed %sx)", fp, f[0], f[1], ratioText(meanLoss(p.recs)/f[1]))
+		}
+		res.Notes = append(res.Notes, line+".")
+		for _, r := range p.recs {
+			run := r.Run
+			ratio := float64(run.NFE) / p.budget
+			tol := train.DefaultBudgetTolerance
+			if run.Budget != nil {
+				tol = run.Budget.Tolerance
+			}
+			text := fmt.Sprintf("Check %s seed %d: prediction NFE %d = %.2fx the budget %g (want %.2f-%.2f)", p.label, run.Seed, run.NFE, ratio, p.budget, sweepNFELow, 1+tol)
+			ok := ratio >= sweepNFELow && ratio <= 1+tol
+			if f, fp := closestFixed(pts, run.Seed, float64(run.NFE)); f != nil {
+				lr := run.TrainLoss / f.TrainLoss
+				ok = ok && lr <= sweepLossFactor
+				text += fmt.Sprintf(", loss %.3g = %sx that of %s (NFE %d, the fixed run of this seed closest in NFE; want <= %.2f)", run.TrainLoss, ratioText(lr), fp.label, f.NFE, sweepLossFactor)
+			}
+			verdict := "holds"
+			if !ok {
+				verdict = "does not hold"
+				failed = append(failed, fmt.Sprintf("%s seed %d", p.label, run.Seed))
+			}
+			res.Checks = append(res.Checks, report.Check{Name: fmt.Sprintf("%s seed %d", p.label, run.Seed), Pass: ok, Text: text + ": " + verdict + "."})
+		}
+	}
+	switch {
+	case len(res.Checks) == 0:
+	case len(failed) == 0:
+		res.Verdict = fmt.Sprintf("Every budgeted run ends within its budget (%.2f-%.2fx) at a loss within %.1fx that of the fixed coefficient closest in NFE.", sweepNFELow, 1+train.DefaultBudgetTolerance, sweepLossFactor)
+	default:
+		res.Verdict = fmt.Sprintf("The budget check does NOT hold for %s.", strings.Join(failed, ", "))
+	}
+	return res
+}
+
+// closestFixedMean returns the (mean NFE, mean loss) of the fixed
+// coefficient whose mean prediction NFE is closest to nfe, and its label.
+func closestFixedMean(pts []*sweepPoint, nfe float64) ([]float64, string) {
+	var best []float64
+	label := ""
+	for _, p := range pts {
+		if p.kind != fixedPoint || len(p.recs) == 0 {
+			continue
+		}
+		n, l := meanNFE(p.recs), meanLoss(p.recs)
+		if best == nil || math.Abs(n-nfe) < math.Abs(best[0]-nfe) {
+			best, label = []float64{n, l}, p.label
+		}
+	}
+	return best, label
+}
+
+// ratioText formats a ratio with two decimals, or two significant digits
+// below 0.1.
+func ratioText(r float64) string {
+	if r < 0.1 {
+		return strconv.FormatFloat(r, 'g', 2, 64)
+	}
+	return strconv.FormatFloat(r, 'f', 2, 64)
+}
+
+func budgetValues(pts []*sweepPoint) []float64 {
+	var out []float64
+	for _, p := range pts {
+		if p.kind == budgetPoint {
+			out = append(out, p.budget)
+		}
+	}
+	return out
+}
+
+func joinFloats(v []float64) string {
+	s := make([]string, len(v))
+	for i, x := range v {
+		s[i] = strconv.FormatFloat(x, 'g', -1, 64)
+	}
+	return strings.Join(s, ", ")
+}
+
+// sweepFigures draws the trade-off (budget-front.png: training loss
+// against prediction NFE of every run, the fixed coefficients' mean front,
+// the budgets and the budgeted runs) and the budgeted coefficient over
+// training (budget-coef.png).
+func sweepFigures(dir string, pts []*sweepPoint) ([]string, error) {
+	budgetColor := func(i int) color.Color { return plotutil.Color(i + 1) }
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, p := range pts {
+		for _, r := range p.recs {
+			if l := r.Run.TrainLoss; l > 0 {
+				lo, hi = math.Min(lo, l), math.Max(hi, l)
+			}
+		}
+	}
+	front := report.Panel{Title: "Training loss against prediction NFE: fixed coefficients and budgets", XLabel: "prediction NFE", YLabel: "training loss", LogY: true}
+	fixed := report.Series{Name: "fixed coefficient (each seed)"}
+	type mean struct{ n, l float64 }
+	var means []mean
+	for _, p := range pts {
+		if p.kind != fixedPoint {
+			continue
+		}
+		for _, r := range p.recs {
+			fixed.X = append(fixed.X, float64(r.Run.NFE))
+			fixed.Y = append(fixed.Y, r.Run.TrainLoss)
+		}
+		if len(p.recs) > 0 {
+			means = append(means, mean{meanNFE(p.recs), meanLoss(p.recs)})
+		}
+	}
+	slices.SortFunc(means, func(a, b mean) int { return int(math.Copysign(1, a.n-b.n)) })
+	line := report.Series{Name: "fixed coefficients, mean over seeds", Color: color.Gray{Y: 0x60}}
+	for _, m := range means {
+		line.X = append(line.X, m.n)
+		line.Y = append(line.Y, m.l)
+	}
+	front.Points = append(front.Points, fixed)
+	front.Lines = append(front.Lines, line)
+	van := report.Series{Name: "vanilla", Color: color.NRGBA{R: 0x90, G: 0x90, B: 0x90, A: 0xff}}
+	for _, r := range pts[0].recs {
+		van.X = append(van.X, float64(r.Run.NFE))
+		van.Y = append(van.Y, r.Run.TrainLoss)
+	}
+	front.Points = append(front.Points, van)
+	coef := report.Panel{Title: "Budgeted coefficient over training", XLabel: "iteration", YLabel: "coefficient", LogY: true}
+	k := 0
+	for _, p := range pts {
+		if p.kind != budgetPoint {
+			continue
+		}
+		c := budgetColor(k)
+		k++
+		s := report.Series{Name: fmt.Sprintf("%s (%g NFE)", p.label, p.budget), Color: c}
+		for i, r := range p.recs {
+			s.X = append(s.X, float64(r.Run.NFE))
+			s.Y = append(s.Y, r.Run.TrainLoss)
+			if b := r.Run.Budget; b != nil {
+				ls := report.Series{Color: c, X: make([]float64, len(b.CoefIterations)), Y: b.Coefficients}
+				for j, it := range b.CoefIterations {
+					ls.X[j] = float64(it)
+				}
+				if i == 0 {
+					ls.Name = p.label
+				}
+				coef.Lines = append(coef.Lines, ls)
+			}
+		}
+		front.Points = append(front.Points, s)
+		if lo < hi {
+			front.Lines = append(front.Lines, report.Series{Color: c, X: []float64{p.budget, p.budget}, Y: []float64{lo, hi}})
+		}
+	}
+	frontPath := filepath.Join(dir, "budget-front.png")
+	if err := report.Lines(frontPath, front); err != nil {
+		return nil, err
+	}
+	out := []string{frontPath}
+	if len(coef.Lines) > 0 {
+		coefPath := filepath.Join(dir, "budget-coef.png")
+		if err := report.Lines(coefPath, coef); err != nil {
+			return nil, err
+		}
+		out = append(out, coefPath)
+	}
+	return out, nil
+}
