@@ -27,9 +27,11 @@ type Budget struct {
 	// (0: none).
 	NFE float64 `json:"nfe,omitempty"`
 	// PredictTime is the budget on the prediction's wall time (0: none),
-	// converted to NFE before training by the measured time per NFE of the
-	// task's prediction solve (SetTimePerNFE). At most one of NFE and
-	// PredictTime is set.
+	// converted to NFE by the measured time per NFE of the task's
+	// prediction solve (BudgetController.TimePredictions): on the initial
+	// model before training, and again on the fitted model at the end of
+	// the warm-up, since a solve's fixed cost weighs more per evaluation
+	// when it makes few. At most one of NFE and PredictTime is set.
 	PredictTime time.Duration `json:"predict_time_ns,omitempty"`
 	// Regularizer names the Method part whose coefficient the controller
 	// sets ("error", the default, or "stiffness"; BudgetRegularizers lists
@@ -54,9 +56,10 @@ type Budget struct {
 	Tolerance float64 `json:"tolerance,omitempty"`
 	// Warmup is the fraction of the run during which the coefficient is
 	// not raised: it stays at its starting value until the smoothed NFE
-	// first reaches the setpoint (the NFE of the first iterations, from a
-	// model that has not fit the data yet, says nothing about the budget),
-	// and may fall after that. Default DefaultBudgetWarmup.
+	// first reaches the setpoint or has averaged three time constants of
+	// iterations (the NFE of the first iterations, from a model that has
+	// not fit the data yet, says nothing about the budget), and may fall
+	// after that. Default DefaultBudgetWarmup.
 	Warmup float64 `json:"warmup,omitempty"`
 	// Deadline is the fraction of the run by which the setpoint has come
 	// down, geometrically from the smoothed NFE at the end of the warm-up,
@@ -278,6 +281,10 @@ type BudgetController struct {
 	start      float64 // the setpoint at the end of the warm-up (0 before)
 	guarded    bool    // the loss guard held the coefficient at the last update
 	reached    bool    // the smoothed NFE has reached the final setpoint
+	retimed    bool    // the time per NFE was measured again after the warm-up
+
+	predict    func(context.Context) (int, error) // a prediction solve, for TimePredictions
+	repeats    int
 	observed   int     // iterations observed
 	bestLoss   float64 // the smallest smoothed loss
 	closestNFE float64 // the smallest smoothed NFE reached ...
@@ -317,10 +324,36 @@ func NewBudgetController(b Budget, reg Regularization, iterations int) (*BudgetC
 func (c *BudgetController) Active() bool { return c.active }
 
 // NeedsTimePerNFE reports whether the budget is a prediction time not yet
-// converted to NFE: the task must then measure the time per NFE of its
-// prediction solve (MeasureTimePerNFE) and call SetTimePerNFE before
-// training. A controller restored from a checkpoint has its conversion.
+// converted to NFE. A controller restored from a checkpoint has its
+// conversion.
 func (c *BudgetController) NeedsTimePerNFE() bool { return c.active && c.target == 0 }
+
+// TimePredictions gives the controller of a prediction-time budget the
+// task's prediction solve with the current model (predict runs one and
+// returns its NFE; repeats of it are timed, MeasureTimePerNFE) and, when the
+// budget is not converted yet, converts it on the current (initial) model.
+// The loop (Attach) converts it again at the first iteration after the
+// warm-up, on the fitted model, before that iteration's step; both
+// conversions are part of the checkpoint. For other budgets it does
+// nothing.
+func (c *BudgetController) TimePredictions(ctx context.Context, repeats int, predict func(context.Context) (int, error)) error {
+	if !c.active || c.b.PredictTime == 0 {
+		return nil
+	}
+	c.predict, c.repeats = predict, repeats
+	if !c.NeedsTimePerNFE() {
+		return nil
+	}
+	return c.retime(ctx)
+}
+
+func (c *BudgetController) retime(ctx context.Context) error {
+	d, err := MeasureTimePerNFE(ctx, c.repeats, c.predict)
+	if err != nil {
+		return err
+	}
+	return c.SetTimePerNFE(d)
+}
 
 // SetTimePerNFE converts a prediction-time budget to NFE: the budget is
 // PredictTime / perNFE evaluations (at least 1).
@@ -427,6 +460,12 @@ func (c *BudgetController) Attach(l *Loop) {
 	}
 	step := l.Step
 	l.Step = func(ctx context.Context, it int, rng *rand.Rand) (Metrics, error) {
+		if warm, _ := c.phases(); c.predict != nil && !c.retimed && len(c.coefs) >= warm {
+			if err := c.retime(ctx); err != nil {
+				return Metrics{}, err
+			}
+			c.retimed = true
+		}
 		m, err := step(ctx, it, rng)
 		if err != nil {
 			return m, err
@@ -487,8 +526,9 @@ func (c *BudgetController) update(nfe, loss float64) {
 	}
 	if warm, _ := c.phases(); k < warm {
 		// The warm-up: hold until the smoothed NFE first reaches the
-		// final setpoint, then only lower the coefficient.
-		if !c.reached && c.ema >= c.Setpoint() {
+		// final setpoint or has seen three time constants, then only
+		// lower the coefficient.
+		if !c.reached && (c.ema >= c.Setpoint() || float64(c.observed) >= 3*c.b.Smoothing) {
 			c.reached = true
 			c.prevErr = math.Log(c.ema / c.Setpoint())
 		}
@@ -542,6 +582,9 @@ func (c *BudgetController) MarshalBinary() ([]byte, error) {
 	if c.reached {
 		flags |= 2
 	}
+	if c.retimed {
+		flags |= 4
+	}
 	for _, v := range []int{c.observed, c.closestIt, flags, len(c.coefs)} {
 		b = binary.LittleEndian.AppendUint64(b, uint64(v))
 	}
@@ -563,7 +606,7 @@ func (c *BudgetController) UnmarshalBinary(b []byte) error {
 	f := func(i int) float64 { return math.Float64frombits(binary.LittleEndian.Uint64(b[4+8*i:])) }
 	n := func(i int) int { return int(binary.LittleEndian.Uint64(b[4+10*8+8*i:])) }
 	observed, closestIt, flags, ncoef := n(0), n(1), n(2), n(3)
-	if ncoef < 0 || len(b) != head+8*ncoef || observed < 0 || observed > ncoef || closestIt < 0 || closestIt > ncoef || flags < 0 || flags > 3 {
+	if ncoef < 0 || len(b) != head+8*ncoef || observed < 0 || observed > ncoef || closestIt < 0 || closestIt > ncoef || flags < 0 || flags > 7 {
 		return budgetErr("the budget section is inconsistent (%d bytes for %d coefficients)", len(b), ncoef)
 	}
 	coefs := make([]float64, ncoef)
@@ -572,7 +615,7 @@ func (c *BudgetController) UnmarshalBinary(b []byte) error {
 	}
 	c.target, c.timePerNFE, c.coef, c.ema, c.emaLoss = f(0), f(1), f(2), f(3), f(4)
 	c.prevErr, c.start, c.bestLoss, c.closestNFE, c.closestL = f(5), f(6), f(7), f(8), f(9)
-	c.observed, c.closestIt, c.guarded, c.reached, c.coefs = observed, closestIt, flags&1 != 0, flags&2 != 0, coefs
+	c.observed, c.closestIt, c.guarded, c.reached, c.retimed, c.coefs = observed, closestIt, flags&1 != 0, flags&2 != 0, flags&4 != 0, coefs
 	return nil
 }
 
@@ -675,13 +718,10 @@ func (o *BudgetOutcome) verdict() string {
 	}
 	why := "the controller had not brought the NFE down by the end of training (train longer or raise the budget gain)"
 	switch {
-	case o.LossGuarded:
-		why = "reaching it would cost more than the loss guard allows (the loss held back the coefficient), so the budget is below what the data can be fit with"
+	case o.LossGuarded || o.FitLost:
+		why = "reaching it would cost more than the loss guard allows (the loss rose above the guard's multiple of its best while the NFE stayed above the budget), so the budget is below what the data can be fit with"
 	case o.AtUpperBound:
 		why = "the coefficient reached its upper bound, so the budget is infeasible for this regularizer"
-	}
-	if o.FitLost {
-		why += ", and the fit was lost on the way"
 	}
 	return fmt.Sprintf("%s: NOT met, prediction NFE %.0f (%.2fx the budget) at loss %.3g; the closest the training came was %.0f NFE (smoothed) after iteration %d, at loss %.3g; %s; %s.",
 		head, o.PredictNFE, ratio, o.PredictLoss, o.ClosestNFE, o.ClosestIteration, o.ClosestLoss, why, coef)

@@ -429,3 +429,43 @@ func (c cancelAt) Record(m Metrics) {
 	}
 }
 func (c cancelAt) End(Result, error) {}
+
+// A prediction-time budget is converted on the initial model and again on
+// the fitted one at the end of the warm-up, before that iteration's step.
+func TestBudgetRetimesAfterWarmup(t *testing.T) {
+	const n = 20
+	c, err := NewBudgetController(Budget{PredictTime: 40 * time.Millisecond}, errorReg(0.1), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nfe := 10 // the "model" makes 10 evaluations, then 40 once fitted
+	predict := func(context.Context) (int, error) {
+		time.Sleep(5 * time.Millisecond)
+		return nfe, nil
+	}
+	if err := c.TimePredictions(context.Background(), 1, predict); err != nil {
+		t.Fatal(err)
+	}
+	first := c.Target()
+	if first <= 0 || first > 80 {
+		t.Fatalf("initial conversion: %v NFE for 40 ms at >= 0.5 ms per NFE", first)
+	}
+	var at []float64
+	l := &Loop{Iterations: n, Step: func(_ context.Context, it int, _ *rand.Rand) (Metrics, error) {
+		at = append(at, c.Target())
+		nfe = 40
+		return Metrics{NFE: 50, Loss: 1}, nil
+	}}
+	c.Attach(l)
+	if _, err := l.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if at[1] != first || at[2] <= 1.5*first {
+		t.Errorf("targets %v: want %v until the warm-up ends (2 iterations), then about 4 times more", at[:4], first)
+	}
+	b, _ := c.MarshalBinary()
+	d, _ := NewBudgetController(Budget{PredictTime: 40 * time.Millisecond}, errorReg(0.1), n)
+	if err := d.UnmarshalBinary(b); err != nil || d.Target() != c.Target() || !d.retimed {
+		t.Errorf("restored target %v, retimed %v (%v)", d.Target(), d.retimed, err)
+	}
+}

@@ -131,8 +131,11 @@
 // fit the data yet says nothing about the trained model's: the spiral's
 // NFE rises from 63 to about 500 in its first 50 iterations, and
 // reacting to that drove the coefficient up until the fit was lost. The
-// coefficient holds until the average first reaches the setpoint and may
-// fall after. (2) Setpoint ramp: the budget concerns the trained model, and
+// coefficient holds until the average first reaches the setpoint or has
+// seen three time constants, and may fall after, so that a loose budget
+// does not keep the starting coefficient (whose early smoothing lasts: on
+// the spiral the NFE stayed near 330 when the coefficient fell to its
+// bound afterwards, against vanilla's 500). (2) Setpoint ramp: the budget concerns the trained model, and
 // under a constant coefficient the NFE keeps falling over training, so the
 // setpoint comes down geometrically from the average at the end of the
 // warm-up to its final value (1-Margin)*N by Deadline (0.9 of the run):

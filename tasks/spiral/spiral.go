@@ -443,25 +443,18 @@ func Train(ctx context.Context, cfg Config, data *Data, opts train.RunOptions) (
 	if err := opts.Apply(loop); err != nil {
 		return nil, err
 	}
-	if r.budget.NeedsTimePerNFE() {
-		// A prediction-time budget in NFE: the time per NFE of the
-		// prediction solve, measured on the initial model (a restored
-		// controller keeps the conversion of the interrupted run).
-		p := ode.Problem{F: r.f, Z0: U0Dense(), T0: 0, T1: T}
-		opts := &ode.Options{RTol: cfg.Tol, ATol: cfg.Tol, SaveAt: data.Times, MaxSteps: cfg.MaxSteps}
-		d, err := train.MeasureTimePerNFE(ctx, cfg.PredictRepeats, func(ctx context.Context) (int, error) {
-			sol, err := ode.Solve(ctx, p, opts)
-			if err != nil {
-				return 0, fmt.Errorf("spiral: timing the prediction solve: %w", err)
-			}
-			return sol.NFE, nil
-		})
+	// A prediction-time budget is converted to NFE by the time per NFE of
+	// the prediction solve with the current model.
+	p := ode.Problem{F: r.f, Z0: U0Dense(), T0: 0, T1: T}
+	popts := &ode.Options{RTol: cfg.Tol, ATol: cfg.Tol, SaveAt: data.Times, MaxSteps: cfg.MaxSteps}
+	if err := r.budget.TimePredictions(ctx, cfg.PredictRepeats, func(ctx context.Context) (int, error) {
+		sol, err := ode.Solve(ctx, p, popts)
 		if err != nil {
-			return nil, err
+			return 0, fmt.Errorf("spiral: timing the prediction solve: %w", err)
 		}
-		if err := r.budget.SetTimePerNFE(d); err != nil {
-			return nil, fmt.Errorf("spiral: %w", err)
-		}
+		return sol.NFE, nil
+	}); err != nil {
+		return nil, err
 	}
 	res, err := loop.Run(ctx)
 	if err != nil {

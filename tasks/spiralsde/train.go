@@ -241,24 +241,17 @@ func Run(ctx context.Context, cfg Config, opts train.RunOptions) (*Result, error
 	if err := opts.Apply(loop); err != nil {
 		return nil, err
 	}
-	if r.budget.NeedsTimePerNFE() {
-		// A prediction-time budget in NFE: the time per NFE of one
-		// prediction pass, measured on the initial model (a restored
-		// controller keeps the conversion of the interrupted run).
-		popts := &sde.Options{Method: cfg.Solver, RTol: cfg.Tol, ATol: cfg.Tol, SaveAt: data.T, Seed: mixSeed(cfg.PredictSeed, 0), MaxSteps: cfg.MaxSteps}
-		d, err := train.MeasureTimePerNFE(ctx, 3, func(ctx context.Context) (int, error) {
-			sol, err := sde.Solve(ctx, r.prob, popts)
-			if err != nil {
-				return 0, fmt.Errorf("spiralsde: timing the prediction solve: %w", err)
-			}
-			return sol.NFE, nil
-		})
+	// A prediction-time budget is converted to NFE by the time per NFE of
+	// one prediction pass with the current model.
+	popts := &sde.Options{Method: cfg.Solver, RTol: cfg.Tol, ATol: cfg.Tol, SaveAt: data.T, Seed: mixSeed(cfg.PredictSeed, 0), MaxSteps: cfg.MaxSteps}
+	if err := r.budget.TimePredictions(ctx, 3, func(ctx context.Context) (int, error) {
+		sol, err := sde.Solve(ctx, r.prob, popts)
 		if err != nil {
-			return nil, err
+			return 0, fmt.Errorf("spiralsde: timing the prediction solve: %w", err)
 		}
-		if err := r.budget.SetTimePerNFE(d); err != nil {
-			return nil, fmt.Errorf("spiralsde: %w", err)
-		}
+		return sol.NFE, nil
+	}); err != nil {
+		return nil, err
 	}
 	lr, err := loop.Run(ctx)
 	if err != nil {
