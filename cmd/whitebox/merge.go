@@ -112,10 +112,11 @@ func cmdMerge(ctx context.Context, args []string, e *env) int {
 	if f.IsSet("out") {
 		h.out = out
 	}
-	if err := writableFile("json", h.json); err != nil {
+	// --out first: it creates the directory, which may hold --json.
+	if err := writableDir("out", h.out); err != nil {
 		return bad(err)
 	}
-	if err := writableDir("out", h.out); err != nil {
+	if err := writableFile("json", h.json); err != nil {
 		return bad(err)
 	}
 	p := h.parts[0]

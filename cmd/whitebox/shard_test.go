@@ -333,3 +333,25 @@ func TestReproduceAllUsage(t *testing.T) {
 		t.Errorf("protocol %+v", p)
 	}
 }
+
+func TestMergeUsage(t *testing.T) {
+	for _, a := range [][]string{{"merge", "--help"}, {"help", "merge"}} {
+		status, out, _ := runCLI(context.Background(), a...)
+		if status != 0 || !strings.Contains(out, "Usage: whitebox merge [--json FILE] [--out DIR] DIR|FILE...") {
+			t.Errorf("%v: status %d, output %q", a, status, out)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"merge"}, "name the output directories of the shards"},
+		{[]string{"merge", "--bogus", "x"}, "flag provided but not defined: -bogus"},
+		{[]string{"merge", "x", "--json"}, "flag needs an argument: -json"},
+	} {
+		status, out, errOut := runCLI(context.Background(), c.args...)
+		if status != exitUsage || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: status %d, stdout %q, stderr %q; want status 2 and one line containing %q", c.args, status, out, errOut, c.want)
+		}
+	}
+}

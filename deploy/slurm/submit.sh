@@ -71,6 +71,7 @@ whitebox=$(cd "$(dirname "$whitebox")" && pwd)/$(basename "$whitebox")
 mkdir -p "$out"/{shards,checkpoints,logs}
 out=$(cd "$out" && pwd)
 rm -f "$out/merge.status"
+export WHITEBOX_SHARDS=$shards # what shard.sbatch divides the runs by
 
 array=1-$shards${max_running:+%$max_running}
 array_args=(--array="$array" --output="$out/logs/shard-%a.out" "${sbatch_opts[@]}" "$here/shard.sbatch" "$whitebox" "$out" "$@")
