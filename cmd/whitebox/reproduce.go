@@ -220,9 +220,9 @@ func (h *harness) setup() error {
 		seeds[i] = h.seed + uint64(i)
 	}
 	for _, p := range h.parts {
-		methods, err := parseMethods(p.methodsFlag)
+		methods, err := parseMethods(p.prefix+"methods", p.methodsFlag)
 		if err != nil {
-			return fmt.Errorf("--%smethods%s", p.prefix, err)
+			return err
 		}
 		workers := h.workers
 		if h.all && !h.f.IsSet("workers") {
@@ -239,14 +239,15 @@ func (h *harness) setup() error {
 	return nil
 }
 
-// parseMethods reads a --methods value; its errors follow the flag's name.
-func parseMethods(s string) ([]train.Method, error) {
+// parseMethods reads the value of the methods flag name (methods or
+// <task>.methods).
+func parseMethods(name, s string) ([]train.Method, error) {
 	var methods []train.Method
 	seen := map[train.Method]bool{}
 	for _, s := range splitList(s) {
 		m, err := train.ParseMethod(s)
 		if err != nil {
-			return nil, fmt.Errorf(": %v", strings.TrimPrefix(err.Error(), "train: "))
+			return nil, fmt.Errorf("--%s: %v", name, strings.TrimPrefix(err.Error(), "train: "))
 		}
 		if !seen[m] {
 			seen[m] = true
@@ -254,7 +255,7 @@ func parseMethods(s string) ([]train.Method, error) {
 		}
 	}
 	if len(methods) == 0 {
-		return nil, errors.New(" is empty")
+		return nil, fmt.Errorf("--%s is empty", name)
 	}
 	return methods, nil
 }
