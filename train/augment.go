@@ -166,6 +166,11 @@ func (a *Augmented) Values(y *tensor.Dense) map[string]float64 {
 	return out
 }
 
+// Names returns the names of the regularizers, in the order of their
+// columns (RegTayNODE, or RegRNODEKinetic then RegRNODEJacobian): iterate
+// over Values and Coefficients in this order to sum them reproducibly.
+func (a *Augmented) Names() []string { return append([]string(nil), a.names...) }
+
 // Coefficients returns the regularizers' coefficients by name, as
 // Metrics.Coefficients records them.
 func (a *Augmented) Coefficients() map[string]float64 {

@@ -59,6 +59,9 @@ func TestAugmentPieces(t *testing.T) {
 			for i := range y.Data {
 				y.Data[i] = float64(i + 1)
 			}
+			if !slices.Equal(a.Names(), c.names) {
+				t.Errorf("Names() = %v, want %v", a.Names(), c.names)
+			}
 			vals := a.Values(y)
 			want := 0.0
 			for k, name := range c.names {
