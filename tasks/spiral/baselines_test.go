@@ -177,7 +177,7 @@ func TestBaselinesResumeAndDefaults(t *testing.T) {
 	}
 
 	d := Config{}.withDefaults()
-	if d.Reg.TayNODECoef != TayNODEDefaultCoef || d.Reg.TayNODEOrder != TayNODEDefaultOrder || d.Reg.RNODEKineticCoef != 0.01 || d.Reg.RNODEJacobianCoef != 0.01 {
+	if d.Reg.TayNODECoef != TayNODEDefaultCoef || d.Reg.TayNODEOrder != TayNODEDefaultOrder || d.Reg.RNODEKineticCoef != RNODEDefaultCoef || d.Reg.RNODEJacobianCoef != RNODEDefaultCoef {
 		t.Errorf("defaults %+v", d.Reg)
 	}
 	k := Config{Reg: train.Regularization{RNODEJacobianCoef: 0.5}}.withDefaults()
