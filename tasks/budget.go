@@ -36,14 +36,14 @@ func BudgetFlags[C any](o *Overrides[C], budget func(*C) *train.Budget) {
 		return nil
 	})
 	reg := new(string)
-	o.fs.StringVar(reg, "budget-regularizer", "error", "the regularizer whose coefficient a budget sets: "+strings.Join(train.BudgetRegularizers(), " or "))
+	o.fs.StringVar(reg, "budget-regularizer", "error", "the regularizer whose coefficient a budget sets: "+orList(train.BudgetRegularizers()))
 	o.apply = append(o.apply, func(c *C) error {
 		if !o.fs.IsSet("budget-regularizer") {
 			return nil
 		}
 		b := train.Budget{NFE: 1, Regularizer: *reg}
 		if err := b.Validate(); err != nil {
-			return fmt.Errorf("--budget-regularizer %q: use %s", *reg, strings.Join(train.BudgetRegularizers(), " or "))
+			return fmt.Errorf("--budget-regularizer %q: use %s", *reg, orList(train.BudgetRegularizers()))
 		}
 		budget(c).Regularizer = *reg
 		return nil
@@ -52,6 +52,14 @@ func BudgetFlags[C any](o *Overrides[C], budget func(*C) *train.Budget) {
 		fmt.Sprintf("budget controller's integral gain: change of ln(coefficient) per iteration per unit ln(NFE/setpoint) (0: %g)", float64(train.DefaultBudgetGain)), NonNegative)
 	o.Float("budget-smoothing", func(c *C) *float64 { return &budget(c).Smoothing },
 		fmt.Sprintf("time constant in iterations of the moving average of the training NFE the budget controller acts on (0: %g)", float64(train.DefaultBudgetSmoothing)), NonNegative)
+}
+
+// orList is "a, b or c".
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
 }
 
 // atLeastOneOrZero checks an NFE budget: 0 (none), or at least 1.

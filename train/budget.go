@@ -34,8 +34,8 @@ type Budget struct {
 	// when it makes few. At most one of NFE and PredictTime is set.
 	PredictTime time.Duration `json:"predict_time_ns,omitempty"`
 	// Regularizer names the Method part whose coefficient the controller
-	// sets ("error", the default, or "stiffness"; BudgetRegularizers lists
-	// them). Its coefficient in the Regularization is the controller's
+	// sets ("error", the default, "stiffness", "taynode" or "rnode";
+	// BudgetRegularizers lists them). Its coefficient in the Regularization is the controller's
 	// starting value, and an annealing schedule of it is not used.
 	Regularizer string `json:"regularizer,omitempty"`
 	// Gain is the controller's integral gain: the change of ln(coefficient)
@@ -95,19 +95,38 @@ const (
 )
 
 // budgetParts are the Method parts a budget can act on: whether a method
-// has the part, the coefficient in a Regularization, and how to make that
-// coefficient constant (an annealing schedule is replaced by the
-// controller). Supporting a further part is one row here.
+// has the part, and its coefficient in a Regularization (get and set; an
+// annealing schedule of it is replaced by the constant). RNODE's two
+// coefficients move together: the budget sets the kinetic one (the
+// Jacobian one when the kinetic is 0) and scales the other in proportion.
+// Supporting a further part is one row here.
 var budgetParts = []struct {
-	name  string
-	has   func(Method) bool
-	coef  func(*Regularization) *float64
-	fixed func(*Regularization)
+	name string
+	has  func(Method) bool
+	get  func(*Regularization) float64
+	set  func(*Regularization, float64)
 }{
-	{"error", func(m Method) bool { return m.Error }, func(r *Regularization) *float64 { return &r.ErrorCoef },
-		func(r *Regularization) { r.ErrorCoefFinal = 0 }},
-	{"stiffness", func(m Method) bool { return m.Stiffness }, func(r *Regularization) *float64 { return &r.StiffnessCoef },
-		func(*Regularization) {}},
+	{"error", func(m Method) bool { return m.Error }, func(r *Regularization) float64 { return r.ErrorCoef },
+		func(r *Regularization, v float64) { r.ErrorCoef, r.ErrorCoefFinal = v, 0 }},
+	{"stiffness", func(m Method) bool { return m.Stiffness }, func(r *Regularization) float64 { return r.StiffnessCoef },
+		func(r *Regularization, v float64) { r.StiffnessCoef = v }},
+	{"taynode", func(m Method) bool { return m.TayNODE }, func(r *Regularization) float64 { return r.TayNODECoef },
+		func(r *Regularization, v float64) { r.TayNODECoef = v }},
+	{"rnode", func(m Method) bool { return m.RNODE }, rnodeCoef,
+		func(r *Regularization, v float64) {
+			s := v / rnodeCoef(r)
+			r.RNODEKineticCoef *= s
+			r.RNODEJacobianCoef *= s
+		}},
+}
+
+// rnodeCoef is the RNODE coefficient a budget sets: the kinetic one, or the
+// Jacobian one when the kinetic is 0.
+func rnodeCoef(r *Regularization) float64 {
+	if r.RNODEKineticCoef != 0 {
+		return r.RNODEKineticCoef
+	}
+	return r.RNODEJacobianCoef
 }
 
 // BudgetRegularizers returns the names of the parts a budget can act on.
@@ -308,7 +327,7 @@ func NewBudgetController(b Budget, reg Regularization, iterations int) (*BudgetC
 	if err := b.Validate(); err != nil {
 		return nil, err
 	}
-	c0 := *budgetParts[c.part].coef(&reg)
+	c0 := budgetParts[c.part].get(&reg)
 	if !(c0 > 0) || math.IsInf(c0, 0) {
 		return nil, budgetErr("the starting %s coefficient %v must be positive and finite", c.b.Part(), c0)
 	}
@@ -434,9 +453,7 @@ func (c *BudgetController) Coefficients() []float64 { return c.coefs }
 func (c *BudgetController) Regularization() Regularization {
 	r := c.reg
 	if c.active {
-		p := budgetParts[c.part]
-		*p.coef(&r) = c.coef
-		p.fixed(&r)
+		budgetParts[c.part].set(&r, c.coef)
 	}
 	return r
 }

@@ -276,6 +276,25 @@ func TestBudgetRegularization(t *testing.T) {
 	if r := c.At(10, 11); r.Error != 1 || r.Stiffness != 0.5 {
 		t.Errorf("error budget: %+v", r)
 	}
+	// TayNODE's coefficient, and RNODE's two in proportion.
+	tay := Regularization{Method: Method{TayNODE: true}, TayNODECoef: 1e-3, TayNODEOrder: 2}
+	c, _ = NewBudgetController(Budget{NFE: 100, Regularizer: "taynode"}, tay, 11)
+	c.coef = 2e-3
+	if r := c.Regularization(); r.TayNODECoef != 2e-3 || tay.TayNODECoef != 1e-3 {
+		t.Errorf("taynode budget: %v", r.TayNODECoef)
+	}
+	rn := Regularization{Method: Method{RNODE: true}, RNODEKineticCoef: 1, RNODEJacobianCoef: 3}
+	c, _ = NewBudgetController(Budget{NFE: 100, Regularizer: "rnode"}, rn, 11)
+	c.coef = 0.5
+	if r := c.Regularization(); r.RNODEKineticCoef != 0.5 || r.RNODEJacobianCoef != 1.5 {
+		t.Errorf("rnode budget: %v, %v", r.RNODEKineticCoef, r.RNODEJacobianCoef)
+	}
+	rn.RNODEKineticCoef = 0
+	c, _ = NewBudgetController(Budget{NFE: 100, Regularizer: "rnode"}, rn, 11)
+	c.coef = 6
+	if r := c.Regularization(); r.RNODEKineticCoef != 0 || r.RNODEJacobianCoef != 6 {
+		t.Errorf("rnode budget on the Jacobian alone: %v, %v", r.RNODEKineticCoef, r.RNODEJacobianCoef)
+	}
 }
 
 // A prediction-time budget becomes an NFE budget through the time per NFE.

@@ -24,7 +24,7 @@ func TestBudgetUsageErrors(t *testing.T) {
 		{[]string{"train", "spiral", "--method", "error", "--nfe-budget", "300", "--predict-time-budget", "1ms"}, "--nfe-budget and --predict-time-budget: give one budget, not both"},
 		{[]string{"train", "spiral", "--method", "error", "--predict-time-budget", "fast"}, `--predict-time-budget "fast": give a positive duration`},
 		{[]string{"train", "spiral", "--method", "error", "--predict-time-budget", "-1ms"}, "--predict-time-budget"},
-		{[]string{"train", "spiral", "--method", "error", "--nfe-budget", "300", "--budget-regularizer", "steer"}, `--budget-regularizer "steer": use error or stiffness`},
+		{[]string{"train", "spiral", "--method", "error", "--nfe-budget", "300", "--budget-regularizer", "steer"}, `--budget-regularizer "steer": use error, stiffness, taynode or rnode`},
 		{[]string{"train", "spiral", "--method", "error", "--nfe-budget", "300", "--budget-regularizer", "stiffness"}, "the stiffness regularizer, which error does not use"},
 		{[]string{"train", "spiral", "--method", "error", "--nfe-budget", "300", "--error-coef-final", "1e-4"}, "--error-coef-final: with --nfe-budget 300 the error coefficient is set online"},
 		{[]string{"train", "spiral", "--method", "error", "--nfe-budget", "300", "--budget-gain", "-1"}, "--budget-gain -1"},

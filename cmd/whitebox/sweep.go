@@ -101,7 +101,10 @@ func (h *harness) checkSweep() error {
 	}
 	rf := h.f.Lookup("budget-regularizer")
 	if rf == nil {
-		return fmt.Errorf("--sweep-budget: task %s does not support training to a budget", h.info.Name)
+		return fmt.Errorf("--sweep-budget: task %s does not support training to a budget", h.parts[0].info.Name)
+	}
+	if h.f.IsSet("shard") {
+		return errors.New("--sweep-budget cannot be sharded (its budgets depend on vanilla's runs); drop --shard")
 	}
 	for _, name := range []string{"nfe-budget", "predict-time-budget", "methods"} {
 		if h.f.IsSet(name) {
@@ -112,7 +115,7 @@ func (h *harness) checkSweep() error {
 	s.coefFlag = s.part + "-coef"
 	cf := h.f.Lookup(s.coefFlag)
 	if cf == nil {
-		return fmt.Errorf("--sweep-budget: task %s has no --%s flag for the fixed coefficients", h.info.Name, s.coefFlag)
+		return fmt.Errorf("--sweep-budget: task %s has no --%s flag for the fixed coefficients", h.parts[0].info.Name, s.coefFlag)
 	}
 	base, err := strconv.ParseFloat(cf.Value.String(), 64)
 	if err != nil || !(base > 0) {
@@ -144,10 +147,10 @@ func (h *harness) checkSweep() error {
 	}
 	var existing []string
 	for _, p := range h.sweepPoints() {
-		sub := h.pointHarness(p)
-		for _, r := range sub.set.Runs() {
-			if _, err := os.Stat(sub.checkpointPath(r)); err == nil {
-				existing = append(existing, sub.checkpointPath(r))
+		sub, sp := h.pointHarness(p)
+		for _, r := range sp.set.Runs() {
+			if path := sub.checkpointPath(sp, r); fileExists(path) {
+				existing = append(existing, path)
 			}
 		}
 	}
@@ -184,22 +187,24 @@ func (h *harness) sweepPoints() []*sweepPoint {
 	return pts
 }
 
-// pointHarness is a harness with the point's run names and checkpoint
-// directory, for naming only (not set up).
-func (h *harness) pointHarness(p *sweepPoint) *harness {
+// pointHarness is a harness with the point's checkpoint directory and a
+// part with its runs and run names, for naming only (not set up).
+func (h *harness) pointHarness(p *sweepPoint) (*harness, *part) {
 	m, _ := train.ParseMethod(p.method)
-	sub := &harness{env: h.env, info: h.info, label: p.label, set: h.set}
-	sub.set.Methods = []train.Method{m}
+	p0 := h.parts[0]
+	sp := &part{info: p0.info, set: p0.set, label: p.label}
+	sp.set.Methods = []train.Method{m}
+	sub := &harness{env: h.env}
 	if h.ckptDir != "" {
 		sub.ckptDir = filepath.Join(h.ckptDir, p.slug)
 	}
-	return sub
+	return sub, sp
 }
 
 // sweepArgs are the command-line flags the user gave, for every point of
 // the sweep, without those the sweep sets itself.
 func (h *harness) sweepArgs() []string {
-	skip := map[string]bool{"sweep-budget": true, "sweep-fractions": true, "sweep-coefs": true, "methods": true,
+	skip := map[string]bool{"sweep-budget": true, "sweep-fractions": true, "sweep-coefs": true, "methods": true, "shard": true,
 		"json": true, "out": true, "metrics": true, "checkpoint-dir": true, "checkpoint-every": true, "resume": true, "force": true}
 	var args []string
 	for name := range h.f.explicit {
@@ -214,7 +219,7 @@ func (h *harness) sweepArgs() []string {
 // runPoint trains one configuration of the sweep for every seed through a
 // harness of its own.
 func (h *harness) runPoint(ctx context.Context, p *sweepPoint) (*harness, error) {
-	args := append([]string{h.info.Name}, h.sweepArgs()...)
+	args := append([]string{h.parts[0].info.Name}, h.sweepArgs()...)
 	args = append(args, "--methods", p.method, "--out", "", "--json", "")
 	switch p.kind {
 	case fixedPoint:
@@ -241,10 +246,11 @@ func (h *harness) runPoint(ctx context.Context, p *sweepPoint) (*harness, error)
 	if sub == nil {
 		return nil, errUsage{status}
 	}
-	sub.label = p.label
+	sp := sub.parts[0]
+	sp.label = p.label
 	sub.metrics = h.metrics
 	sub.metricsPath = h.metricsPath
-	recs, err := sub.each(ctx, sub.task.Run)
+	recs, err := sub.each(ctx, sp, sp.set.Runs(), sp.task.Run)
 	if err != nil {
 		return nil, err
 	}
@@ -267,13 +273,13 @@ func (h *harness) openSweepMetrics(pts []*sweepPoint) (*os.File, error) {
 	if h.resume {
 		upTo := map[string]int{}
 		for _, p := range pts {
-			sub := h.pointHarness(p)
-			for _, s := range sub.set.Runs() {
+			sub, sp := h.pointHarness(p)
+			for _, s := range sp.set.Runs() {
 				n := 0
-				if info, err := train.ReadCheckpointInfo(sub.checkpointPath(s)); err == nil {
+				if info, err := train.ReadCheckpointInfo(sub.checkpointPath(sp, s)); err == nil {
 					n = info.Iteration
 				}
-				upTo[sub.runName(s)] = n
+				upTo[runName(sp, s)] = n
 			}
 		}
 		err := train.TrimMetrics(h.metricsPath, func(m train.Metrics) bool {
@@ -317,14 +323,8 @@ func (h *harness) runSweep(ctx context.Context) int {
 			if errors.As(err, &ue) {
 				return ue.status
 			}
-			var ie *train.InterruptedError
-			if errors.As(err, &ie) || errors.Is(err, context.Canceled) {
-				if h.ckptDir != "" {
-					fmt.Fprintf(h.stderr, "%s: interrupted; checkpoints are in %s: run the same command with --resume to continue\n", h.cmd, h.ckptDir)
-				} else {
-					fmt.Fprintf(h.stderr, "%s: interrupted (without --checkpoint-dir nothing was saved)\n", h.cmd)
-				}
-				return exitInterrupted
+			if interrupted(err) {
+				return h.interrupted()
 			}
 			return failure(h.env, h.cmd, err)
 		}
@@ -332,14 +332,14 @@ func (h *harness) runSweep(ctx context.Context) int {
 			vanilla = sub
 		}
 	}
-	base, err := vanilla.task.Report(pts[0].recs)
+	base, err := vanilla.parts[0].task.Report(pts[0].recs)
 	if err != nil {
 		return failure(h.env, h.cmd, err)
 	}
-	res := sweepResults(h.info.Name, &h.sweep, pts, base.Config)
+	res := sweepResults(h.parts[0].info.Name, &h.sweep, pts, base.Config)
 	md := *res
 	md.Task = res.Task + " budget sweep"
-	if err := writeMarkdown(h.stdout, &md, h.scale, len(h.set.Seeds)); err != nil {
+	if err := writeMarkdown(h.stdout, &md, h.scale, len(h.parts[0].set.Seeds)); err != nil {
 		return failure(h.env, h.cmd, err)
 	}
 	if h.json != "" {

@@ -398,3 +398,23 @@ type collect struct{ ms *[]train.Metrics }
 func (c *collect) Begin(train.Info)        {}
 func (c *collect) Record(m train.Metrics)  { *c.ms = append(*c.ms, m) }
 func (c *collect) End(train.Result, error) {}
+
+// A budget on TayNODE sets the coefficient of the augmented solve.
+func TestBudgetOnTayNODE(t *testing.T) {
+	data := mustData(t)
+	cfg := Config{Seed: 5, Iterations: 8, PredictRepeats: 1, Reg: train.Regularization{Method: train.Method{TayNODE: true}},
+		Budget: train.Budget{NFE: 30, Regularizer: "taynode", Smoothing: 2}}
+	var ms []train.Metrics
+	res, err := Train(context.Background(), cfg, data, train.RunOptions{Recorders: []train.Recorder{&collect{&ms}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Budget == nil || res.Budget.Regularizer != "taynode" || res.Budget.CoefStart == res.Budget.CoefEnd {
+		t.Fatalf("outcome %+v", res.Budget)
+	}
+	for i, m := range ms {
+		if m.Coefficients["taynode"] != m.Budget.Coefficient {
+			t.Fatalf("iteration %d: taynode coefficient %v, the budget's %v", i+1, m.Coefficients["taynode"], m.Budget.Coefficient)
+		}
+	}
+}
