@@ -32,6 +32,7 @@ func TestBudgetUsageErrors(t *testing.T) {
 		{[]string{"reproduce", "spiral", "--sweep-fractions", "0.5"}, "--sweep-fractions needs --sweep-budget"},
 		{[]string{"reproduce", "spiral", "--sweep-budget", "--nfe-budget", "300"}, "--sweep-budget chooses the methods and budgets itself; drop --nfe-budget"},
 		{[]string{"reproduce", "spiral", "--sweep-budget", "--methods", "error"}, "drop --methods"},
+		{[]string{"reproduce", "spiral", "--sweep-budget", "--shard", "1/2", "--out", t.TempDir()}, "--sweep-budget cannot be sharded"},
 		{[]string{"reproduce", "spiral", "--sweep-budget", "--sweep-coefs", "0.1,0"}, `--sweep-coefs "0.1,0": "0" is not a positive number`},
 		{[]string{"reproduce", "spiral", "--sweep-budget", "--sweep-fractions", ""}, "--sweep-fractions is empty"},
 		{[]string{"reproduce", "spiral", "--sweep-budget", "--resume", "--checkpoint-dir", t.TempDir()}, "holds no checkpoint of this sweep"},
