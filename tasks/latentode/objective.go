@@ -1,0 +1,134 @@
+package latentode
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/ode"
+	"github.com/whitebox-de/whitebox/tensor"
+)
+
+// StiffnessFloor is the stiffness entry the authors' saving callback stores
+// at t0 before any step, 1/3.5068 (Tsit5's stability scale) in the units of
+// ode.StepStat.StiffnessEstimate: their maximum over the entries is
+// max(StiffnessFloor, max_j S_j), whose gradient is zero while every
+// estimate is below it.
+const StiffnessFloor = 1 / 3.5068
+
+// Coefs are the weights of one iteration's objective
+//
+//	NLL + KL*KL(z0) + Error*R_E + Stiffness*R_S
+//
+// with R_E the mean of E_j |h_j| over the authors' N+1 entries (the
+// accepted steps and a zero entry at t0) and R_S the maximum of S_j and
+// StiffnessFloor.
+type Coefs struct {
+	KL, Error, Stiffness float64
+}
+
+// Objective is the value of one iteration's objective and its parts.
+type Objective struct {
+	// NLL is the reconstruction term (NegLogLikelihood), KL the KL
+	// divergence (unweighted); RE and RS the regularizers (unweighted,
+	// authors' aggregation); Total the weighted sum.
+	NLL, KL, RE, RS, Total float64
+	// NFE and BackwardNFE are the solve's and its adjoint's evaluations.
+	NFE, BackwardNFE int
+}
+
+// regularizers returns the authors' R_E and R_S of a solve and the
+// ode.Regularization whose gradient is that of Error*R_E + Stiffness*R_S.
+func regularizers(sol *ode.Solution, c Coefs) (re, rs float64, r ode.Regularization) {
+	n := float64(sol.Accepted)
+	re = sol.ErrorRegularizer(ode.Sum) / (n + 1)
+	rs = math.Max(StiffnessFloor, sol.StiffnessRegularizer(ode.Max))
+	r = ode.Regularization{ErrorAgg: ode.Sum, StiffnessAgg: ode.Max}
+	if c.Error != 0 {
+		r.Error = c.Error / (n + 1)
+	}
+	if c.Stiffness != 0 && sol.StiffnessRegularizer(ode.Max) > StiffnessFloor {
+		r.Stiffness = c.Stiffness
+	}
+	return re, rs, r
+}
+
+// Gradient evaluates the objective on batch b with the noise eps of the
+// reparameterization (N x Latent; nil draws it from rng) and adds its
+// gradient into the parameters' Grad fields (zero them first). opts are the
+// solver's options (SaveAt and Adjoint are set here).
+func (m *Model) Gradient(ctx context.Context, b *Batch, eps *tensor.Dense, rng *rand.Rand, opts ode.Options, c Coefs) (Objective, error) {
+	var o Objective
+	tp := ad.GetTape()
+	defer ad.PutTape(tp)
+	mu, lv := m.Encode(tp, b)
+	var z0 ad.Var
+	if eps == nil {
+		z0, _ = Sample(mu, lv, rng)
+	} else {
+		if eps.Rows != b.N || eps.Cols != m.Arch.Latent {
+			panic(fmt.Sprintf("latentode: Gradient: eps is %s, want %dx%d", eps.Shape(), b.N, m.Arch.Latent))
+		}
+		z0 = ad.Add(mu, ad.Mul(ad.Exp(ad.Scale(lv, 0.5)), tp.Const(eps)))
+	}
+	kl := KL(mu, lv)
+	opts.SaveAt, opts.Adjoint = b.Times, true
+	sol, err := ode.Solve(ctx, ode.Problem{F: m.Func(), Z0: z0.Value().Clone(), T0: 0, T1: 1}, &opts)
+	if err != nil {
+		return o, fmt.Errorf("latentode: training solve: %w", err)
+	}
+	defer sol.Release()
+	re, rs, reg := regularizers(sol, c)
+	nll, dz0, err := sol.BackwardLoss(ctx, m.NegLogLikelihood(b), reg)
+	if err != nil {
+		return o, fmt.Errorf("latentode: adjoint: %w", err)
+	}
+	tp.Seed(z0, dz0.Data)
+	if c.KL != 0 {
+		tp.SeedScalar(kl, c.KL)
+	}
+	tp.Backward(ad.Var{})
+	o = Objective{NLL: nll, KL: kl.Scalar(), RE: re, RS: rs, NFE: sol.NFE, BackwardNFE: sol.BackwardNFE}
+	o.Total = nll + c.KL*o.KL + c.Error*re
+	if c.Stiffness != 0 {
+		o.Total += c.Stiffness * rs
+	}
+	return o, nil
+}
+
+// ReplayObjective is the objective of Gradient as a plain function of the
+// parameters' current values, with the step sizes and accept/reject
+// decisions of sol frozen (sol must come from a solve with Options.Adjoint
+// of the same batch): the function whose derivative Gradient computes,
+// for checking it by finite differences.
+func (m *Model) ReplayObjective(sol *ode.Solution, b *Batch, eps *tensor.Dense, c Coefs) (float64, error) {
+	tp := ad.NewTape()
+	mu, lv := m.Encode(tp, b)
+	z0 := ad.Add(mu, ad.Mul(ad.Exp(ad.Scale(lv, 0.5)), tp.Const(eps)))
+	z, e, s, err := sol.Replay(tp, z0)
+	if err != nil {
+		return 0, err
+	}
+	total := m.NegLogLikelihood(b)(tp, z).Scalar() + c.KL*KL(mu, lv).Scalar()
+	if c.Error != 0 {
+		re := 0.0
+		k := 0
+		for _, st := range sol.Steps {
+			if st.Accepted {
+				re += e[k].Scalar() * math.Abs(st.H)
+				k++
+			}
+		}
+		total += c.Error * re / float64(len(e)+1)
+	}
+	if c.Stiffness != 0 {
+		rs := StiffnessFloor
+		for _, v := range s {
+			rs = math.Max(rs, v.Scalar())
+		}
+		total += c.Stiffness * rs
+	}
+	return total, nil
+}
