@@ -173,7 +173,7 @@ func TestJitterTimes(t *testing.T) {
 	ts := physionet.Times()
 	rng := rand.New(rand.NewPCG(5, 5))
 	for range 100 {
-		j := JitterTimes(ts, rng)
+		j := JitterTimes(ts, 0.5, rng)
 		if j[0] != 0 {
 			t.Fatalf("t_0 moved to %v", j[0])
 		}
@@ -184,8 +184,8 @@ func TestJitterTimes(t *testing.T) {
 			}
 		}
 	}
-	a := JitterTimes(ts, rand.New(rand.NewPCG(9, 9)))
-	b := JitterTimes(ts, rand.New(rand.NewPCG(9, 9)))
+	a := JitterTimes(ts, 0.5, rand.New(rand.NewPCG(9, 9)))
+	b := JitterTimes(ts, 0.5, rand.New(rand.NewPCG(9, 9)))
 	for i := range a {
 		if a[i] != b[i] {
 			t.Fatal("same seed, different jitter")

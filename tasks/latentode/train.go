@@ -70,7 +70,9 @@ type Config struct {
 	// (defaults 1000 -> 100); the stiffness coefficient is 10 on S_j =
 	// |lambda_j|/3.5068 (the authors' 10 x stability size, i.e. 2.85 |lambda|).
 	// The aggregations are the authors' (mean with a zero entry at t0, max
-	// with StiffnessFloor) and are not configurable.
+	// with StiffnessFloor) and are not configurable. SteerB is the jitter of
+	// the save times as a fraction of their spacing (JitterTimes; default
+	// 0.5, the authors').
 	Reg train.Regularization `json:"-"`
 	// PredictRepeats is the number of timed prediction solves whose median
 	// is the prediction time. Default 5.
@@ -122,6 +124,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Reg.StiffnessCoef == 0 {
 		c.Reg.StiffnessCoef = 10
+	}
+	if c.Reg.SteerB == 0 {
+		c.Reg.SteerB = 0.5
 	}
 	if c.PredictRepeats == 0 {
 		c.PredictRepeats = 5
@@ -176,6 +181,9 @@ func (c Config) Validate() error {
 	if err := CheckMethod(c.Reg.Method); err != nil {
 		return err
 	}
+	if c.Reg.Method.STEER && c.Reg.SteerB > 0.5 {
+		return fmt.Errorf("latentode: STEER's jitter b = %v; give at most 0.5 (a fraction of the interval between save times)", c.Reg.SteerB)
+	}
 	if err := c.Reg.Validate(); err != nil {
 		return fmt.Errorf("latentode: %w", err)
 	}
@@ -226,12 +234,13 @@ func (c *Config) fingerprint() string {
 }
 
 // JitterTimes returns the save times of a STEER iteration, as the authors'
-// sample_tbounds: t_0 stays, every later t_i moves by U(-1,1)*(t_i -
-// t_{i-1})/2, clamped to [0, 1]. Should two times meet, it returns ts.
-func JitterTimes(ts []float64, rng *rand.Rand) []float64 {
+// sample_tbounds with b = 0.5: t_0 stays, every later t_i moves by
+// U(-1,1)*b*(t_i - t_{i-1}), clamped to [0, 1]. b must lie in (0, 0.5] so
+// that the times stay ordered; should two times meet, it returns ts.
+func JitterTimes(ts []float64, b float64, rng *rand.Rand) []float64 {
 	out := slices.Clone(ts)
 	for i := 1; i < len(ts); i++ {
-		out[i] = math.Min(1, math.Max(0, ts[i]+(2*rng.Float64()-1)*(ts[i]-ts[i-1])/2))
+		out[i] = math.Min(1, math.Max(0, ts[i]+(2*rng.Float64()-1)*b*(ts[i]-ts[i-1])))
 	}
 	for i := 1; i < len(out); i++ {
 		if !(out[i] > out[i-1]) {
@@ -393,7 +402,7 @@ func (r *Run) Step(ctx context.Context, it int, rng *rand.Rand) (train.Metrics, 
 	n := r.batcher.Next(r.vals, r.mask)
 	ts := physionet.Times()
 	if r.cfg.Reg.Method.STEER {
-		ts = JitterTimes(ts, rng)
+		ts = JitterTimes(ts, r.cfg.Reg.SteerB, rng)
 	}
 	b := NewBatch(r.cfg.Arch, r.vals, r.mask, n, ts)
 	c := r.cfg.Coefs(epoch)
