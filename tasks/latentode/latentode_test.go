@@ -203,6 +203,7 @@ func TestConfigValidate(t *testing.T) {
 		{Config{Tol: math.Inf(1)}, "tolerance"},
 		{Config{Arch: Arch{Features: 3}}, "Arch."},
 		{Config{Reg: train.Regularization{Method: train.Method{Error: true}, ErrorCoef: -1}}, "error coefficient"},
+		{Config{Reg: train.Regularization{Method: train.Method{STEER: true}, SteerB: 0.7}}, "at most 0.5"},
 	} {
 		err := c.cfg.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -215,14 +216,19 @@ func TestConfigValidate(t *testing.T) {
 	if err := Full().Validate(); err != nil {
 		t.Error(err)
 	}
-	c := Default().withDefaults()
+	c := Full().withDefaults()
 	if c.KLWeight(10) != 0 || c.KLWeight(11) <= 0 || math.Abs(c.KLWeight(110)-(1-math.Pow(0.99, 100))) > 1e-15 {
 		t.Errorf("KL weights %v %v %v", c.KLWeight(10), c.KLWeight(11), c.KLWeight(110))
 	}
 	c.Reg.Method.Error = true
 	if c.ErrorCoef(0) != 1000 || math.Abs(c.ErrorCoef(c.Epochs)-100) > 1e-9 {
-		t.Errorf("error coefficients %v .. %v, want 1000 .. 100", c.ErrorCoef(0), c.ErrorCoef(c.Epochs))
+		t.Errorf("full scale: error coefficients %v .. %v, want the authors' 1000 .. 100", c.ErrorCoef(0), c.ErrorCoef(c.Epochs))
 	}
+	c.Reg.Method = train.Method{Stiffness: true}
+	if k := c.Coefs(3); k.Error != 0 || k.Stiffness != 10 || k.KL != 0 {
+		t.Errorf("stiffness method, epoch 3: coefficients %+v, want error 0, stiffness 10, KL 0", k)
+	}
+
 }
 
 // recordFolder writes the first n record files of the committed archive
