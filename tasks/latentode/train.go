@@ -88,7 +88,7 @@ type Config struct {
 // Default-scale values (README.md, "PhysioNet latent ODE", records how
 // they were chosen).
 const (
-	DefaultEpochs       = 40
+	DefaultEpochs       = 20
 	DefaultBatch        = 256
 	DefaultTrainRecords = 1024
 )
