@@ -178,9 +178,6 @@ func (c Config) Validate() error {
 	if !(c.LRDecay >= 0) || math.IsInf(c.LRDecay, 0) {
 		return fmt.Errorf("latentode: LRDecay = %v must be 0 or positive and finite", c.LRDecay)
 	}
-	if err := CheckMethod(c.Reg.Method); err != nil {
-		return err
-	}
 	if c.Reg.Method.STEER && c.Reg.SteerB > 0.5 {
 		return fmt.Errorf("latentode: STEER's jitter b = %v; give at most 0.5 (a fraction of the interval between save times)", c.Reg.SteerB)
 	}
@@ -189,10 +186,6 @@ func (c Config) Validate() error {
 	}
 	return nil
 }
-
-// CheckMethod accepts the methods this task trains: vanilla, error,
-// stiffness, their sum, and STEER (every save time jittered) with either.
-func CheckMethod(m train.Method) error { return nil }
 
 // ErrorCoef returns the error coefficient of epoch e (from 0).
 func (c *Config) ErrorCoef(e int) float64 {
