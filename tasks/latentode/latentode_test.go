@@ -55,7 +55,8 @@ func smallBatch(rng *rand.Rand) *Batch {
 // objective (encoder, reparameterization, solve, decoder, KL and both
 // regularizers) with respect to the parameters of each module equals the
 // central finite difference of the objective through the frozen solve
-// along random directions, to 1e-6 relative.
+// along random directions, to 1e-6 relative, and its forward-mode
+// derivative (JVP) to 1e-8.
 func TestGradientMatchesFiniteDifferences(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	m, err := NewModel(smallArch, 3)
@@ -108,16 +109,18 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 	if sol.NFE != o.NFE {
 		t.Fatalf("the frozen solve took %d NFE, the gradient's %d", sol.NFE, o.NFE)
 	}
-	j0, err := m.ReplayObjective(sol, b, eps, c)
-	if err != nil {
-		t.Fatal(err)
+	replay := func() float64 {
+		v, err := m.ReplayObjective(ad.NewTape(), sol, b, eps, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.Scalar()
 	}
-	if math.Abs(j0-o.Total) > 1e-12*math.Abs(o.Total) {
+	if j0 := replay(); math.Abs(j0-o.Total) > 1e-12*math.Abs(o.Total) {
 		t.Fatalf("replayed objective %v, Gradient's %v", j0, o.Total)
 	}
 	for i, name := range moduleNames {
-		mod := m.Group.Modules[i]
-		mps := mod.Params()
+		mps := m.Group.Modules[i].Params()
 		g := gradcheck.FlatGrad(mps)
 		for trial := range 2 {
 			vp := make([]*tensor.Dense, len(mps))
@@ -130,14 +133,31 @@ func TestGradientMatchesFiniteDifferences(t *testing.T) {
 					k++
 				}
 			}
-			fd, err := gradcheck.CentralDifferenceOf(func(*tensor.Dense) (float64, error) {
-				return m.ReplayObjective(sol, b, eps, c)
-			}, tensor.New(1, 1), tensor.New(1, 1), mps, vp, 1e-5)
+			fd, err := gradcheck.CentralDifferenceOf(func(*tensor.Dense) (float64, error) { return replay(), nil },
+				tensor.New(1, 1), tensor.New(1, 1), mps, vp, 1e-5)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if math.Abs(fd-dot) > 1e-6*math.Max(1, math.Abs(fd)) {
 				t.Errorf("%s, direction %d: gradient . v = %.12g, central difference %.12g", name, trial, dot, fd)
+			}
+			// Forward mode through the same frozen solve, to rounding.
+			tp := ad.NewTape()
+			for j, p := range mps {
+				tp.SetTangent(tp.Param(p), tp.Const(vp[j]))
+			}
+			mark := tp.Len()
+			obj, err := m.ReplayObjective(tp, sol, b, eps, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp.JVP(mark)
+			jv, ok := tp.Tangent(obj)
+			if !ok {
+				t.Fatalf("%s: the objective has no tangent", name)
+			}
+			if math.Abs(jv.Scalar()-dot) > 1e-8*math.Max(1, math.Abs(dot)) {
+				t.Errorf("%s, direction %d: gradient . v = %.15g, forward mode %.15g", name, trial, dot, jv.Scalar())
 			}
 		}
 	}

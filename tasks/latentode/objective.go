@@ -98,37 +98,46 @@ func (m *Model) Gradient(ctx context.Context, b *Batch, eps *tensor.Dense, rng *
 	return o, nil
 }
 
-// ReplayObjective is the objective of Gradient as a plain function of the
-// parameters' current values, with the step sizes and accept/reject
+// ReplayObjective records on tp the objective of Gradient as a function of
+// the parameters' current values, with the step sizes and accept/reject
 // decisions of sol frozen (sol must come from a solve with Options.Adjoint
-// of the same batch): the function whose derivative Gradient computes,
-// for checking it by finite differences.
-func (m *Model) ReplayObjective(sol *ode.Solution, b *Batch, eps *tensor.Dense, c Coefs) (float64, error) {
-	tp := ad.NewTape()
+// of the same batch and noise): the function whose derivative Gradient
+// computes, for checking it by finite differences and forward mode. The
+// maximum of R_S is taken at the step where it is attained.
+func (m *Model) ReplayObjective(tp *ad.Tape, sol *ode.Solution, b *Batch, eps *tensor.Dense, c Coefs) (ad.Var, error) {
 	mu, lv := m.Encode(tp, b)
 	z0 := ad.Add(mu, ad.Mul(ad.Exp(ad.Scale(lv, 0.5)), tp.Const(eps)))
 	z, e, s, err := sol.Replay(tp, z0)
 	if err != nil {
-		return 0, err
+		return ad.Var{}, err
 	}
-	total := m.NegLogLikelihood(b)(tp, z).Scalar() + c.KL*KL(mu, lv).Scalar()
-	if c.Error != 0 {
-		re := 0.0
-		k := 0
-		for _, st := range sol.Steps {
-			if st.Accepted {
-				re += e[k].Scalar() * math.Abs(st.H)
-				k++
-			}
+	terms := []ad.Var{m.NegLogLikelihood(b)(tp, z), KL(mu, lv)}
+	coef := []float64{1, c.KL}
+	acc := 0
+	for _, st := range sol.Steps {
+		if !st.Accepted {
+			continue
 		}
-		total += c.Error * re / float64(len(e)+1)
+		if c.Error != 0 && e[acc].Valid() {
+			terms = append(terms, e[acc])
+			coef = append(coef, c.Error*math.Abs(st.H)/float64(len(e)+1))
+		}
+		acc++
 	}
 	if c.Stiffness != 0 {
-		rs := StiffnessFloor
-		for _, v := range s {
-			rs = math.Max(rs, v.Scalar())
+		best := -1
+		for j, v := range s {
+			if v.Valid() && (best < 0 || v.Scalar() > s[best].Scalar()) {
+				best = j
+			}
 		}
-		total += c.Stiffness * rs
+		if best >= 0 && s[best].Scalar() > StiffnessFloor {
+			terms = append(terms, s[best])
+			coef = append(coef, c.Stiffness)
+		} else {
+			terms = append(terms, tp.Scalar(StiffnessFloor))
+			coef = append(coef, c.Stiffness)
+		}
 	}
-	return total, nil
+	return ad.LinComb(coef, terms), nil
 }
