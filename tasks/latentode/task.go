@@ -49,6 +49,7 @@ func (*task) Info() tasks.Info {
 func (t *task) Flags(fs tasks.FlagSet) {
 	d, f := Default().withDefaults(), Full().withDefaults()
 	o := tasks.NewOverrides(fs, d)
+	o.Int("iters", func(c *Config) *int { return &c.Iterations }, "stop each run after N iterations (0: epochs x batches per epoch)", tasks.AtLeast(0))
 	o.Int("epochs", func(c *Config) *int { return &c.Epochs }, fmt.Sprintf("training epochs (full scale: %d)", f.Epochs), tasks.AtLeast(1))
 	o.Int("batch", func(c *Config) *int { return &c.BatchSize }, fmt.Sprintf("records per batch; the short last batch is dropped (full scale: %d)", f.BatchSize), tasks.AtLeast(1))
 	o.Int("train-records", func(c *Config) *int { return &c.TrainRecords }, "train on the first N records of the training split only (0: all 3200; full scale: 0)", tasks.AtLeast(0))
@@ -212,6 +213,7 @@ func (t *task) configJSON() map[string]any {
 		"atol":       v.Tol,
 		"max_steps":  v.MaxSteps,
 		"epochs":     v.Epochs,
+		"iterations": v.Iterations,
 		"batch_size": v.BatchSize,
 		"optimizer":  map[string]any{"name": "Adamax", "lr": v.LR, "inverse_decay": v.LRDecay, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
 		"error_regularization": map[string]any{"coef": v.Reg.ErrorCoef, "coef_final": v.Reg.ErrorCoefFinal,

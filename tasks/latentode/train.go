@@ -56,6 +56,9 @@ type Config struct {
 	// dropped, as in the authors' code.
 	Epochs    int `json:"epochs"`
 	BatchSize int `json:"batch_size"`
+	// Iterations, if positive, stops the run after that many iterations
+	// instead of Epochs x batches per epoch (for quick runs).
+	Iterations int `json:"iterations,omitempty"`
 	// Tol is rtol = atol of every solve. Default PaperTol.
 	Tol float64 `json:"tol"`
 	// LR is Adamax's learning rate, decayed as LR/(1 + LRDecay n) (Flux's
@@ -162,7 +165,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("latentode: %s = %d; give at least 1", name, v)
 		}
 	}
-	for name, v := range map[string]int{"TrainRecords": c.TrainRecords, "TestRecords": c.TestRecords, "MaxSteps": c.MaxSteps, "KLOffset": c.KLOffset} {
+	for name, v := range map[string]int{"Iterations": c.Iterations, "TrainRecords": c.TrainRecords, "TestRecords": c.TestRecords, "MaxSteps": c.MaxSteps, "KLOffset": c.KLOffset} {
 		if v < 0 {
 			return fmt.Errorf("latentode: %s = %d must not be negative", name, v)
 		}
@@ -383,7 +386,12 @@ func (r *Run) Model() *Model { return r.model }
 func (r *Run) Config() Config { return r.cfg }
 
 // Iterations is the run's number of iterations: epochs x batches per epoch.
-func (r *Run) Iterations() int { return r.cfg.Epochs * r.bpe }
+func (r *Run) Iterations() int {
+	if r.cfg.Iterations > 0 {
+		return r.cfg.Iterations
+	}
+	return r.cfg.Epochs * r.bpe
+}
 
 // Step is one training iteration (a train.Step): batch it%bpe of epoch
 // it/bpe; after an epoch's last batch it measures the prediction NFE.
@@ -406,7 +414,7 @@ func (r *Run) Step(ctx context.Context, it int, rng *rand.Rand) (train.Metrics, 
 	}
 	r.opt.Step(r.params)
 	r.hist.Points = append(r.hist.Points, Point{Iteration: it + 1, Total: o.Total, NLL: o.NLL, NFE: o.NFE, BackwardNFE: o.BackwardNFE})
-	if k == r.bpe-1 && ((epoch+1)%r.cfg.PredictEvery == 0 || epoch+1 == r.cfg.Epochs) {
+	if last := it+1 == r.Iterations(); last || k == r.bpe-1 && (epoch+1)%r.cfg.PredictEvery == 0 {
 		t0 := time.Now()
 		p, err := r.predictOnce(ctx)
 		if err != nil {
