@@ -301,8 +301,9 @@ func (sol *Solution) Backward(ctx context.Context, dZ []*tensor.Dense, r Regular
 	}
 	s := newStepper(&sol.prob, &sol.opts, ad.GetTape(), &sol.BackwardNFE)
 	// KeepStages kept the step's end in the checkpoint; the other
-	// policies recompute it in one pass.
-	s.provide = fuseStepEnd && sol.opts.Checkpointing != KeepStages
+	// policies recompute it in one pass, unless the norms read only some
+	// columns (Options.NormColumns).
+	s.provide = fuseStepEnd && sol.opts.Checkpointing != KeepStages && sol.opts.NormColumns == 0
 	defer s.release()
 	rp := &odeReplayer{st: s, tr: &sol.Trajectory}
 	lam, err := sol.Sweep(ctx, s.tp, rp, dZ, r)

@@ -24,6 +24,13 @@
 // time and step size and a hint; bad input is rejected with ErrInvalidInput
 // before any evaluation.
 //
+// Options.NormColumns restricts the solver's norms (the error estimate, the
+// stiffness estimate, the initial step heuristic) to the first columns of
+// the state: a state augmented with quadrature columns (the integrals of
+// package taylor's regularizers) then takes exactly the steps of its
+// leading columns alone, and the quadratures ride along uncontrolled
+// (TestNormColumnsExcludeQuadrature).
+//
 // # One integration loop
 //
 // Trajectory.Integrate is the integration loop, written once for this

@@ -33,6 +33,14 @@ import (
 // It panics if u0 is empty, tdir is zero or NaN, or f0 is non-nil with a
 // length different from u0.
 func InitialStep(f func(t float64, u, du []float64), u0 []float64, t0, tdir, order, atol, rtol, hmax float64, f0 []float64) (h float64, nfe int) {
+	return initialStep(f, u0, t0, tdir, order, atol, rtol, hmax, f0, initdtScaledRMS)
+}
+
+// initialStep is InitialStep with the scaled norm given: norm(x, y, u0,
+// atol, rtol) is RMS((x - y)/sk) over the elements the solver's norms read
+// (Options.NormColumns).
+func initialStep(f func(t float64, u, du []float64), u0 []float64, t0, tdir, order, atol, rtol, hmax float64, f0 []float64,
+	norm func(x, y, u0 []float64, atol, rtol float64) float64) (h float64, nfe int) {
 	n := len(u0)
 	if n == 0 {
 		panic("ode: InitialStep needs a non-empty state u0")
@@ -53,8 +61,8 @@ func InitialStep(f func(t float64, u, du []float64), u0 []float64, t0, tdir, ord
 		f(t0, u0, f0)
 		nfe++
 	}
-	d0 := initdtScaledRMS(u0, nil, u0, atol, rtol)
-	d1 := initdtScaledRMS(f0, nil, u0, atol, rtol)
+	d0 := norm(u0, nil, u0, atol, rtol)
+	d1 := norm(f0, nil, u0, atol, rtol)
 
 	var h0 float64
 	if d0 < 1e-5 || d1 < 1e-5 {
@@ -71,7 +79,7 @@ func InitialStep(f func(t float64, u, du []float64), u0 []float64, t0, tdir, ord
 	f1 := make([]float64, n)
 	f(t0+dir*h0, u1, f1)
 	nfe++
-	d2 := initdtScaledRMS(f1, f0, u0, atol, rtol) / h0
+	d2 := norm(f1, f0, u0, atol, rtol) / h0
 
 	var h1 float64
 	if m := math.Max(d1, d2); m <= 1e-15 {

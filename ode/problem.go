@@ -106,6 +106,19 @@ type Options struct {
 	Adjoint bool
 	// Checkpointing chooses what the checkpoints hold. Default KeepProducts.
 	Checkpointing Checkpointing
+	// NormColumns, when positive, makes the solver's norms read only the
+	// first NormColumns columns of the state: the error estimate that
+	// accepts or rejects steps (and enters R_E), the stiffness estimate
+	// (R_S) and the norms of the initial step heuristic. The other columns
+	// are integrated with the same steps but never constrain them. 0 (the
+	// default) means every column, as does Z0's width. It is meant for a
+	// state augmented with quadrature columns, such as the regularizers'
+	// integrals of taylor.TayNODE and taylor.RNODE, whose accuracy need not
+	// choose the step sizes; see package taylor for the trade-off. A
+	// restricted norm ends each step with the recorded ops instead of the
+	// fused pass (see the package doc), with the same values, at the cost
+	// of a few more passes over the state per step.
+	NormColumns int
 }
 
 // Checkpointing chooses what a solve with Options.Adjoint keeps of each
@@ -180,6 +193,12 @@ func (o *Options) withDefaults(p *Problem) (Options, error) {
 	}
 	if r.MaxSteps < 0 {
 		return r, invalid("MaxSteps = %d must be positive", r.MaxSteps)
+	}
+	if r.NormColumns < 0 || r.NormColumns > p.Z0.Cols {
+		return r, invalid("NormColumns = %d for a state of %d columns; give 1 to %d, or 0 for every column", r.NormColumns, p.Z0.Cols, p.Z0.Cols)
+	}
+	if r.NormColumns == p.Z0.Cols {
+		r.NormColumns = 0
 	}
 	if r.DtMax, err = check.StepSizes(r.Dt, r.DtMin, r.DtMax, math.Abs(p.T1-p.T0)); err != nil {
 		return r, invalid("%v", err)

@@ -118,7 +118,7 @@ func (s *stepper) record(t, h float64, u, k1, uw ad.Var, sv *stageVars, wantE, w
 			}
 		}
 		ut := ad.LinComb(s.coef, s.vars)
-		sv.e = ad.ErrorNorm(ut, u, sv.u1, s.o.ATol, s.o.RTol)
+		sv.e = ad.ErrorNorm(s.normed(ut), s.normed(u), s.normed(sv.u1), s.o.ATol, s.o.RTol)
 	}
 	if wantS && tab.HasStiffnessEstimate() {
 		i, j := tab.StiffnessStages[0], tab.StiffnessStages[1]
@@ -126,10 +126,10 @@ func (s *stepper) record(t, h float64, u, k1, uw ad.Var, sv *stageVars, wantE, w
 		if w.Valid() {
 			den = s.stageDistance(h, i, j, sv)
 		} else {
-			den = ad.RMSDiff(sv.g[j], sv.g[i])
+			den = ad.RMSDiff(s.normed(sv.g[j]), s.normed(sv.g[i]))
 		}
 		if d := den.Scalar(); d != 0 && !math.IsNaN(d) {
-			num := ad.RMSDiff(sv.k[j], sv.k[i])
+			num := ad.RMSDiff(s.normed(sv.k[j]), s.normed(sv.k[i]))
 			sv.s = ad.Scale(ad.Div(num, den), 1/tab.StabilityScale)
 		}
 	}
@@ -170,7 +170,7 @@ func (s *stepper) stageDistance(h float64, i, j int, sv *stageVars) ad.Var {
 	if len(s.vars) == 0 {
 		return sv.k[0].Tape().Scalar(0)
 	}
-	return ad.RMS(ad.LinComb(s.coef, s.vars))
+	return ad.RMS(s.normed(ad.LinComb(s.coef, s.vars)))
 }
 
 // stageDiff is the weight of k_m in (g_j - g_i)/h: A[j][m] - A[i][m], with

@@ -82,7 +82,7 @@ func newSolveStepper(p *Problem, o *Options) *stepper {
 	s.u.CopyFrom(p.Z0)
 	s.k1 = s.tp.Buffer(p.Z0.Rows, p.Z0.Cols)
 	s.capture = o.Adjoint && o.Checkpointing != KeepStates
-	s.fuse = fuseStepEnd && !(o.Adjoint && o.Checkpointing == KeepStages)
+	s.fuse = fuseStepEnd && !(o.Adjoint && o.Checkpointing == KeepStages) && o.NormColumns == 0
 	return s
 }
 
@@ -120,9 +120,39 @@ func (s *stepper) InitialStep() float64 {
 		out := s.p.F(t, s.input(tp.Const(z)))
 		copy(du, out.Value().Data)
 	}
-	h, nfe := InitialStep(f, p.Z0.Data, p.T0, p.dir(), float64(s.tab.Order), o.ATol, o.RTol, o.DtMax, nil)
+	norm := initdtScaledRMS
+	if c := o.NormColumns; c > 0 {
+		// The scaled RMS over the first c columns of every row, in the
+		// order of the full norm.
+		w := p.Z0.Cols
+		norm = func(x, y, u0 []float64, atol, rtol float64) float64 {
+			sum, n := 0.0, 0
+			for i := 0; i < len(x); i += w {
+				for j := i; j < i+c; j++ {
+					v := x[j]
+					if y != nil {
+						v -= y[j]
+					}
+					v /= atol + math.Abs(u0[j])*rtol
+					sum += v * v
+					n++
+				}
+			}
+			return math.Sqrt(sum / float64(n))
+		}
+	}
+	h, nfe := initialStep(f, p.Z0.Data, p.T0, p.dir(), float64(s.tab.Order), o.ATol, o.RTol, o.DtMax, nil, norm)
 	s.sol.NFE += nfe
 	return math.Abs(h)
+}
+
+// normed returns the columns of a state-shaped value that the solver's
+// norms read (Options.NormColumns): v itself by default.
+func (s *stepper) normed(v ad.Var) ad.Var {
+	if s.o.NormColumns == 0 {
+		return v
+	}
+	return ad.SliceCols(v, 0, s.o.NormColumns)
 }
 
 // keepUW keeps the value of u*W (Problem.Input) for the steps from the

@@ -156,9 +156,14 @@ func Below(limit float64, what string) func(float64) error {
 
 // RegularizationFlags declares the regularization flags, spelled the same
 // in every task: --error-coef, --error-coef-final, --error-agg,
-// --stiffness-coef, --stiffness-agg and, when span > 0 (the task supports
-// STEER over an integration span of that length), --steer-b, which must be
-// below span. --error-coef-final 0 keeps the error coefficient constant.
+// --stiffness-coef, --stiffness-agg, the higher-order baselines'
+// --taynode-coef, --taynode-order, --rnode-kinetic-coef,
+// --rnode-jacobian-coef and --augmented-in-norm, and, when span > 0 (the
+// task supports STEER over an integration span of that length), --steer-b,
+// which must be below span. --error-coef-final 0 keeps the error
+// coefficient constant. The defaults shown are the task's (those of the
+// configuration given to NewOverrides); a task that cannot run taynode or
+// rnode rejects those methods in its Setup.
 func RegularizationFlags[C any](o *Overrides[C], reg func(*C) *train.Regularization, span float64) {
 	o.Float("error-coef", func(c *C) *float64 { return &reg(c).ErrorCoef },
 		"coefficient of the error regularizer R_E = agg_j E_j |h_j| (methods with error); at the first iteration when --error-coef-final is set", Positive)
@@ -168,6 +173,16 @@ func RegularizationFlags[C any](o *Overrides[C], reg func(*C) *train.Regularizat
 	o.Float("stiffness-coef", func(c *C) *float64 { return &reg(c).StiffnessCoef },
 		"coefficient of the stiffness regularizer R_S = agg_j S_j (methods with stiffness)", Positive)
 	o.Aggregation("stiffness-agg", func(c *C) *ode.Aggregation { return &reg(c).StiffnessAgg }, "aggregation of S_j over the accepted steps: sum, mean or max")
+	o.Float("taynode-coef", func(c *C) *float64 { return &reg(c).TayNODECoef },
+		"coefficient of TayNODE's R_K, the batch mean of the integral of mean((d^K z/dt^K)^2) (methods with taynode; Kelly et al. 2020)", Positive)
+	o.Int("taynode-order", func(c *C) *int { return &reg(c).TayNODEOrder },
+		"K, the order of the time derivative TayNODE regularizes (Kelly et al. use 2 and 3)", AtLeast(1))
+	o.Float("rnode-kinetic-coef", func(c *C) *float64 { return &reg(c).RNODEKineticCoef },
+		"coefficient of RNODE's kinetic energy, the batch mean of the integral of ||f||^2 (methods with rnode; Finlay et al. 2020; 0: off)", NonNegative)
+	o.Float("rnode-jacobian-coef", func(c *C) *float64 { return &reg(c).RNODEJacobianCoef },
+		"coefficient of RNODE's Jacobian term, the batch mean of the integral of ||(df/dz) eps||^2, eps ~ N(0, I) per solve (methods with rnode; 0: off)", NonNegative)
+	o.Bool("augmented-in-norm", func(c *C) *bool { return &reg(c).AugmentedInNorm },
+		"let the integrals of taynode and rnode enter the solver's error norm (default: the steps follow the model's state alone)")
 	if span > 0 {
 		o.Float("steer-b", func(c *C) *float64 { return &reg(c).SteerB },
 			fmt.Sprintf("STEER half-width b: each iteration's end time ~ U(T-b, T+b); below the span's length %g", span), Below(span, "the span's length"))

@@ -52,6 +52,15 @@ func TestOverrides(t *testing.T) {
 	if full.N != 99 || full.X != 3 || full.Reg.StiffnessAgg != ode.Max || full.Reg.ErrorCoef != 0.1 || full.Reg.ErrorCoefFinal != 0 {
 		t.Errorf("applied %+v", full)
 	}
+	// The higher-order baselines' flags.
+	parse(t, declare, "-taynode-coef", "0.02", "-taynode-order", "3", "-rnode-kinetic-coef", "0", "-rnode-jacobian-coef", "0.5", "-augmented-in-norm")
+	hi := cfg{Reg: train.Regularization{TayNODEOrder: 2, RNODEKineticCoef: 0.01}}
+	if err := o.Apply(&hi); err != nil {
+		t.Fatal(err)
+	}
+	if r := hi.Reg; r.TayNODECoef != 0.02 || r.TayNODEOrder != 3 || r.RNODEKineticCoef != 0 || r.RNODEJacobianCoef != 0.5 || !r.AugmentedInNorm {
+		t.Errorf("applied %+v", hi.Reg)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -61,6 +70,10 @@ func TestOverrides(t *testing.T) {
 		{[]string{"-error-agg", "median"}, `--error-agg "median": use sum, mean or max`},
 		{[]string{"-steer-b", "1.5"}, "--steer-b 1.5: must be below the span's length (1.5)"},
 		{[]string{"-error-coef-final", "-1"}, "--error-coef-final -1: must be 0 or positive"},
+		{[]string{"-taynode-coef", "0"}, "--taynode-coef 0: must be positive"},
+		{[]string{"-taynode-order", "0"}, "--taynode-order 0: give at least 1"},
+		{[]string{"-rnode-kinetic-coef", "-1"}, "--rnode-kinetic-coef -1: must be 0 or positive"},
+		{[]string{"-rnode-jacobian-coef", "-0.5"}, "--rnode-jacobian-coef -0.5: must be 0 or positive"},
 	} {
 		parse(t, declare, c.args...)
 		var x cfg

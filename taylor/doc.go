@@ -78,6 +78,16 @@
 // augmented solve, where Kelly et al. and Finlay et al. use a continuous
 // adjoint.
 //
+// Whether the extra columns enter the solver's error norm is
+// ode.Options.NormColumns: set to the width of z, the augmented solve takes
+// exactly the steps of z alone and the integrals ride along; 0 lets them
+// shape the steps too. Training code rarely calls these augmenters itself:
+// package train's Regularization.Augment builds the augmented problem for
+// the methods taynode and rnode, keeps the integrals out of the norm by
+// default (and says why), and reads the regularization term off the final
+// state for the loss. The augmented dynamics read the whole state, so
+// ode.Problem.Input must be nil.
+//
 // Every rule is checked against nested forward mode of package ad (to
 // rounding), the flow derivatives against nested forward mode along the
 // solution (relative error <= 1e-10), and the gradients against central

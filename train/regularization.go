@@ -12,10 +12,15 @@ import (
 
 // Method is a composable regularization recipe: any subset of the
 // error-estimate regularizer (ERNODE, ERNSDE), the stiffness regularizer
-// (SRNODE, SRNSDE) and STEER. The zero value is the unregularized "vanilla"
-// model. (In package ode and sde, Method names a solver tableau instead.)
+// (SRNODE, SRNSDE), STEER and one of the higher-order baselines TayNODE
+// (Kelly et al. 2020) and RNODE (Finlay et al. 2020). The zero value is the
+// unregularized "vanilla" model. (In package ode and sde, Method names a
+// solver tableau instead.)
 type Method struct {
 	Error, Stiffness, STEER bool
+	// TayNODE and RNODE augment the state with the integrals of their
+	// regularizers (Regularization.Augment); they exclude each other.
+	TayNODE, RNODE bool
 }
 
 // methodParts are the parts a Method combines, in the order of its
@@ -28,10 +33,13 @@ var methodParts = []struct {
 	{"steer", func(m *Method) *bool { return &m.STEER }},
 	{"error", func(m *Method) *bool { return &m.Error }},
 	{"stiffness", func(m *Method) *bool { return &m.Stiffness }},
+	{"taynode", func(m *Method) *bool { return &m.TayNODE }},
+	{"rnode", func(m *Method) *bool { return &m.RNODE }},
 }
 
 // MethodParts returns the names of the parts a Method combines, in the
-// order of its canonical name ("steer", "error", "stiffness").
+// order of its canonical name ("steer", "error", "stiffness", "taynode",
+// "rnode").
 func MethodParts() []string {
 	out := make([]string, len(methodParts))
 	for i, p := range methodParts {
@@ -41,17 +49,20 @@ func MethodParts() []string {
 }
 
 // Method names of the paper's tables, in the order the reports list them.
-var MethodNames = []string{"vanilla", "error", "stiffness", "error+stiffness", "steer", "steer+error", "steer+stiffness"}
+var MethodNames = []string{"vanilla", "error", "stiffness", "error+stiffness", "steer", "steer+error", "steer+stiffness", "taynode", "rnode"}
 
-// partsList is "error, stiffness and steer" for error messages.
+// partsList is "steer, error, stiffness, taynode and rnode" for error
+// messages.
 func partsList() string {
 	names := MethodParts()
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // ParseMethod reads "vanilla" or a '+'-separated combination of the parts
-// ("error", "stiffness", "steer") in any order ("error+stiffness",
-// "stiffness+steer"). Its String is the canonical spelling.
+// ("error", "stiffness", "steer", "taynode", "rnode") in any order
+// ("error+stiffness", "stiffness+steer"). Its String is the canonical
+// spelling. Whether a combination is usable (taynode and rnode exclude each
+// other) is Regularization.Validate's to say.
 func ParseMethod(s string) (Method, error) {
 	var m Method
 	s = strings.TrimSpace(strings.ToLower(s))
@@ -81,7 +92,8 @@ func ParseMethod(s string) (Method, error) {
 }
 
 // String returns the canonical name: "vanilla", or the parts in the order
-// steer, error, stiffness joined by '+' ("steer+error", "error+stiffness").
+// steer, error, stiffness, taynode, rnode joined by '+' ("steer+error",
+// "error+stiffness", "steer+taynode").
 func (m Method) String() string {
 	var parts []string
 	for _, p := range methodParts {
@@ -111,7 +123,9 @@ func ParseAggregation(s string) (ode.Aggregation, error) {
 // Regularization is a Method with its coefficients. Fields of parts the
 // Method does not use are ignored. The command line spells them
 // --error-coef, --error-coef-final, --error-agg, --stiffness-coef,
-// --stiffness-agg and --steer-b in every task.
+// --stiffness-agg, --steer-b, --taynode-coef, --taynode-order,
+// --rnode-kinetic-coef, --rnode-jacobian-coef and --augmented-in-norm in
+// every task.
 type Regularization struct {
 	Method Method
 	// ErrorCoef is the coefficient lambda of R_E = agg_j E_j |h_j|. With
@@ -129,6 +143,23 @@ type Regularization struct {
 	// SteerB is STEER's half-width b: the end time of each iteration is
 	// drawn from U(T-b, T+b). It must be below the span's length (CheckSpan).
 	SteerB float64
+	// TayNODECoef is the coefficient lambda of Kelly et al.'s R_K: the
+	// batch mean of the integral over the solve of rho = mean over the
+	// features of (d^K z/dt^K)^2. TayNODEOrder is K (Kelly et al.: 3 on
+	// MNIST, 2 on PhysioNet); tasks set their own default. Both constant.
+	TayNODECoef  float64
+	TayNODEOrder int
+	// RNODEKineticCoef and RNODEJacobianCoef weight Finlay et al.'s
+	// integrals of the kinetic energy ||f||^2 and of the Hutchinson
+	// estimate ||(df/dz) eps||^2 of the Jacobian's squared Frobenius norm
+	// (batch means; Finlay et al. use 0.01 each). Either may be 0, not
+	// both. Both constant.
+	RNODEKineticCoef, RNODEJacobianCoef float64
+	// AugmentedInNorm lets the integrals of taynode and rnode enter the
+	// solver's norms (ode.Options.NormColumns 0). By default they stay out,
+	// so the steps are chosen by the model's state alone, as in Kelly et
+	// al.'s MNIST code (see Augment).
+	AugmentedInNorm bool
 }
 
 // Validate checks the coefficients of the parts the Method uses.
@@ -157,6 +188,30 @@ func (r *Regularization) Validate() error {
 	if r.Method.STEER {
 		if err := pos("STEER's half-width b", r.SteerB); err != nil {
 			return err
+		}
+	}
+	if r.Method.TayNODE && r.Method.RNODE {
+		return fmt.Errorf("train: method %s: taynode and rnode cannot be combined (each is a baseline of its own); run them as separate methods", r.Method)
+	}
+	if r.Method.TayNODE {
+		if err := pos("the taynode coefficient", r.TayNODECoef); err != nil {
+			return err
+		}
+		if r.TayNODEOrder < 1 {
+			return fmt.Errorf("train: the taynode order K = %d; it must be at least 1 for method %s (Kelly et al. use 2 and 3)", r.TayNODEOrder, r.Method)
+		}
+	}
+	if r.Method.RNODE {
+		for _, c := range []struct {
+			name string
+			v    float64
+		}{{"kinetic", r.RNODEKineticCoef}, {"Jacobian", r.RNODEJacobianCoef}} {
+			if !(c.v >= 0) || math.IsInf(c.v, 0) {
+				return fmt.Errorf("train: the rnode %s coefficient = %v; it must be 0 or positive and finite for method %s", c.name, c.v, r.Method)
+			}
+		}
+		if r.RNODEKineticCoef == 0 && r.RNODEJacobianCoef == 0 {
+			return fmt.Errorf("train: method %s has both rnode coefficients 0; give the kinetic or the Jacobian coefficient a positive value", r.Method)
 		}
 	}
 	for _, a := range []ode.Aggregation{r.ErrorAgg, r.StiffnessAgg} {
@@ -213,7 +268,8 @@ func (r *Regularization) EndTime(t0, t1 float64, rng *rand.Rand) float64 {
 }
 
 // String describes the regularization compactly, e.g.
-// "error+stiffness (error 100->10 sum, stiffness 0.1 max)".
+// "error+stiffness (error 100->10 sum, stiffness 0.1 max)" or
+// "taynode (taynode 0.01 K=2)".
 func (r *Regularization) String() string {
 	var d []string
 	if r.Method.Error {
@@ -228,6 +284,15 @@ func (r *Regularization) String() string {
 	}
 	if r.Method.STEER {
 		d = append(d, fmt.Sprintf("steer b %g", r.SteerB))
+	}
+	if r.Method.TayNODE {
+		d = append(d, fmt.Sprintf("taynode %g K=%d", r.TayNODECoef, r.TayNODEOrder))
+	}
+	if r.Method.RNODE {
+		d = append(d, fmt.Sprintf("rnode kinetic %g jacobian %g", r.RNODEKineticCoef, r.RNODEJacobianCoef))
+	}
+	if r.Augments() && r.AugmentedInNorm {
+		d = append(d, "augmented states in the norm")
 	}
 	if len(d) == 0 {
 		return r.Method.String()

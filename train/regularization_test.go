@@ -22,7 +22,10 @@ func TestParseMethod(t *testing.T) {
 	if err != nil || m != (Method{Error: true, Stiffness: true, STEER: true}) || m.String() != "steer+error+stiffness" {
 		t.Errorf("any order: %+v %v", m, err)
 	}
-	for _, bad := range []string{"", "taylor", "error+error", "error+", "vanilla+error"} {
+	if m, err := ParseMethod("TayNODE+steer"); err != nil || m != (Method{TayNODE: true, STEER: true}) || m.String() != "steer+taynode" {
+		t.Errorf("taynode with steer: %+v %v", m, err)
+	}
+	for _, bad := range []string{"", "taylor", "error+error", "error+", "vanilla+error", "rnode+rnode"} {
 		if _, err := ParseMethod(bad); err == nil || !strings.HasPrefix(err.Error(), "train: ") {
 			t.Errorf("ParseMethod(%q): %v", bad, err)
 		}
@@ -83,6 +86,13 @@ func TestAtAndValidate(t *testing.T) {
 		{Method: Method{Stiffness: true}, StiffnessCoef: math.Inf(1)},
 		{Method: Method{STEER: true}},
 		{ErrorAgg: ode.Aggregation(7)},
+		{Method: Method{TayNODE: true}, TayNODEOrder: 2},
+		{Method: Method{TayNODE: true}, TayNODECoef: 0.1},
+		{Method: Method{TayNODE: true}, TayNODECoef: math.NaN(), TayNODEOrder: 2},
+		{Method: Method{RNODE: true}},
+		{Method: Method{RNODE: true}, RNODEKineticCoef: -1, RNODEJacobianCoef: 1},
+		{Method: Method{RNODE: true}, RNODEKineticCoef: 1, RNODEJacobianCoef: math.Inf(1)},
+		{Method: Method{TayNODE: true, RNODE: true}, TayNODECoef: 1, TayNODEOrder: 2, RNODEKineticCoef: 1},
 	}
 	for _, b := range bad {
 		if err := b.Validate(); err == nil {
@@ -91,6 +101,19 @@ func TestAtAndValidate(t *testing.T) {
 	}
 	if err := (&Regularization{}).Validate(); err != nil {
 		t.Errorf("vanilla: %v", err)
+	}
+	for _, good := range []Regularization{
+		{Method: Method{TayNODE: true, Error: true}, TayNODECoef: 0.01, TayNODEOrder: 3, ErrorCoef: 1},
+		{Method: Method{RNODE: true}, RNODEJacobianCoef: 0.01},
+		{Method: Method{RNODE: true}, RNODEKineticCoef: 0.01},
+	} {
+		if err := good.Validate(); err != nil {
+			t.Errorf("%s: %v", good.String(), err)
+		}
+	}
+	both := Regularization{Method: Method{TayNODE: true, RNODE: true}, TayNODECoef: 1, TayNODEOrder: 2, RNODEKineticCoef: 1}
+	if err := both.Validate(); err == nil || !strings.Contains(err.Error(), "taynode and rnode cannot be combined") {
+		t.Errorf("taynode+rnode: %v", err)
 	}
 }
 
@@ -125,6 +148,19 @@ func TestRegularizationString(t *testing.T) {
 	want := "steer+error+stiffness (error 100->10 sum, stiffness 0.1 max, steer b 0.5)"
 	if r.String() != want {
 		t.Errorf("String() = %q, want %q", r.String(), want)
+	}
+	for _, c := range []struct {
+		r    Regularization
+		want string
+	}{
+		{Regularization{Method: Method{TayNODE: true}, TayNODECoef: 0.01, TayNODEOrder: 2}, "taynode (taynode 0.01 K=2)"},
+		{Regularization{Method: Method{RNODE: true}, RNODEKineticCoef: 0.01, RNODEJacobianCoef: 0.02, AugmentedInNorm: true},
+			"rnode (rnode kinetic 0.01 jacobian 0.02, augmented states in the norm)"},
+		{Regularization{AugmentedInNorm: true}, "vanilla"},
+	} {
+		if got := c.r.String(); got != c.want {
+			t.Errorf("String() = %q, want %q", got, c.want)
+		}
 	}
 }
 

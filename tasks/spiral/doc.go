@@ -46,6 +46,23 @@
 // work. (Rescaling the time axis to T' is the other option; it asks an
 // autonomous model to run at a different speed every iteration.)
 //
+// # Higher-order baselines
+//
+// The methods taynode (Kelly et al. 2020) and rnode (Finlay et al. 2020)
+// train the same model with the same solver, but solve the state augmented
+// with the integrals of their regularizers (train.Regularization.Augment):
+// R_K, the integral of the mean of (d^K z/dt^K)^2, or the integrals of
+// ||f||^2 and ||(df/dz) eps||^2 with eps ~ N(0, I) drawn per iteration from
+// the iteration's generator. The integrals stay out of the solver's norms
+// by default (--augmented-in-norm puts them in), so an augmented solve
+// takes the steps of the model's state alone. The loss adds the
+// coefficient times the integral at the end of the span (with STEER, the
+// drawn end time is saved too). Prediction solves the plain model, so the
+// NFE compare with every other method's. The spiral is not among Kelly et
+// al.'s tasks; its default TayNODE protocol (TayNODEDefaultOrder,
+// TayNODEDefaultCoef) and RNODE coefficients were chosen by the
+// exploration that README.md records.
+//
 // # Prediction
 //
 // Prediction is one solve of the trained model over [0, 1.5] at the

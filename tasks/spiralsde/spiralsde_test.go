@@ -3,15 +3,18 @@ package spiralsde
 import (
 	"context"
 	"errors"
+	"flag"
 	"image/png"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/ode"
+	"github.com/whitebox-de/whitebox/tasks"
 	"github.com/whitebox-de/whitebox/tensor"
 	"github.com/whitebox-de/whitebox/train"
 )
@@ -140,6 +143,51 @@ func TestMethods(t *testing.T) {
 	c := Config{Reg: train.Regularization{Method: train.Method{STEER: true}}}.withDefaults()
 	if err := c.validate(); err == nil {
 		t.Error("STEER was accepted")
+	}
+	for _, m := range []train.Method{{TayNODE: true}, {RNODE: true}} {
+		c := Config{Reg: train.Regularization{Method: m, TayNODECoef: 1, TayNODEOrder: 2, RNODEKineticCoef: 1}}.withDefaults()
+		if err := c.validate(); err == nil || !strings.Contains(err.Error(), "not defined for the SDE") {
+			t.Errorf("%s: %v", m, err)
+		}
+	}
+}
+
+// sdeFlags is a tasks.FlagSet over the standard library's.
+type sdeFlags struct{ *flag.FlagSet }
+
+func (f sdeFlags) IsSet(name string) bool {
+	set := false
+	f.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return set
+}
+
+// TestSetupRejectsBaselines: the task's Setup rejects taynode and rnode
+// with an error naming the method and the task.
+func TestSetupRejectsBaselines(t *testing.T) {
+	for _, c := range []struct {
+		method, want string
+	}{
+		{"taynode", "spiral-sde has no taynode: "},
+		{"rnode", "spiral-sde has no rnode: "},
+		{"error+taynode", "spiral-sde has no taynode: "},
+	} {
+		task, err := tasks.New("spiral-sde")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := sdeFlags{flag.NewFlagSet("spiral-sde", flag.ContinueOnError)}
+		task.Flags(fs)
+		if err := fs.Parse(nil); err != nil {
+			t.Fatal(err)
+		}
+		m, err := train.ParseMethod(c.method)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = task.Setup(tasks.Settings{Scale: tasks.Default, Methods: []train.Method{{}, m}, Seeds: []uint64{1}, Workers: 1})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error containing %q", c.method, err, c.want)
+		}
 	}
 }
 

@@ -65,6 +65,14 @@ func (t *task) Setup(s tasks.Settings) error {
 		if m.STEER {
 			return fmt.Errorf("--methods: spiral-sde trains vanilla, error, stiffness or error+stiffness, not %s", m)
 		}
+		for _, b := range []struct {
+			on   bool
+			name string
+		}{{m.TayNODE, "taynode"}, {m.RNODE, "rnode"}} {
+			if b.on {
+				return fmt.Errorf("--methods %s: spiral-sde has no %s: taynode and rnode integrate derivatives of an ODE's vector field along its solution (Kelly et al. 2020, Finlay et al. 2020), which an SDE's paths do not have; spiral-sde trains vanilla, error, stiffness or error+stiffness", m, b.name)
+			}
+		}
 		cm := c
 		cm.Reg.Method = m
 		if err := cm.validate(); err != nil {

@@ -135,6 +135,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("spiralsde: MaxSteps = %d must not be negative", c.MaxSteps)
 	case c.Reg.Method.STEER:
 		return fmt.Errorf("spiralsde: method %s: STEER is not supported for the SDE (use vanilla, error, stiffness or error+stiffness)", c.Reg.Method)
+	case c.Reg.Method.TayNODE || c.Reg.Method.RNODE:
+		return fmt.Errorf("spiralsde: method %s: taynode and rnode are not defined for the SDE (use vanilla, error, stiffness or error+stiffness)", c.Reg.Method)
 	}
 	if err := c.Reg.Validate(); err != nil {
 		return fmt.Errorf("spiralsde: %w", err)
