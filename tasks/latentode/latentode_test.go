@@ -350,3 +350,52 @@ func TestTrainSaveEvalOnRealRecords(t *testing.T) {
 		t.Errorf("a spiral model: error %v, want ErrWrongModel naming spiral", err)
 	}
 }
+
+// TestTayNODEAugmentation: with the integral kept out of the solver's
+// norms the augmented solve takes vanilla's steps, reports vanilla's
+// reconstruction loss, and its gradient is vanilla's plus lambda times the
+// gradient of R_K (linear in lambda): the plumbing of the augmented state,
+// its loss term and the cotangent of z0 adds nothing else. (The gradient of
+// R_K itself through the augmented solve is checked in package train.)
+func TestTayNODEAugmentation(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	m, _ := NewModel(smallArch, 5)
+	b := smallBatch(rng)
+	eps := tensor.New(b.N, smallArch.Latent)
+	for i := range eps.Data {
+		eps.Data[i] = rng.NormFloat64()
+	}
+	opts := ode.Options{RTol: 1e-6, ATol: 1e-6}
+	grad := func(c Coefs) (Objective, []float64) {
+		gradcheck.ZeroGrads(m.Params())
+		o, err := m.Gradient(context.Background(), b, eps, nil, opts, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o, gradcheck.FlatGrad(m.Params())
+	}
+	o0, g0 := grad(Coefs{KL: 0.5})
+	aug := func(lambda float64) Coefs {
+		return Coefs{KL: 0.5, Aug: &train.Regularization{Method: train.Method{TayNODE: true}, TayNODECoef: lambda, TayNODEOrder: 2}}
+	}
+	o1, g1 := grad(aug(0.3))
+	o2, g2 := grad(aug(0.6))
+	if o1.NFE != o0.NFE || o2.NFE != o0.NFE {
+		t.Fatalf("NFE %d, %d with taynode outside the norms, %d without", o1.NFE, o2.NFE, o0.NFE)
+	}
+	rk := o1.Augmented[train.RegTayNODE]
+	if !(rk > 0) || math.Abs(o1.NLL-o0.NLL) > 1e-9*math.Abs(o0.NLL) || math.Abs(o1.Total-(o0.Total+0.3*rk)) > 1e-9*math.Abs(o0.Total) {
+		t.Errorf("NLL %v vs %v, total %v vs %v + 0.3 x %v", o1.NLL, o0.NLL, o1.Total, o0.Total, rk)
+	}
+	differs := false
+	for i := range g0 {
+		d1, d2 := g1[i]-g0[i], g2[i]-g0[i]
+		if math.Abs(d2-2*d1) > 1e-7*math.Max(1, math.Abs(g0[i])) {
+			t.Fatalf("parameter %d: gradient %v, %v at lambda 0.3, 0.6, %v without: not linear in lambda", i, g1[i], g2[i], g0[i])
+		}
+		differs = differs || math.Abs(d1) > 1e-9
+	}
+	if !differs {
+		t.Error("the taynode term changed no gradient")
+	}
+}

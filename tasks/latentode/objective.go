@@ -9,6 +9,7 @@ import (
 	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/tensor"
+	"github.com/whitebox-de/whitebox/train"
 )
 
 // StiffnessFloor is the stiffness entry the authors' saving callback stores
@@ -27,6 +28,9 @@ const StiffnessFloor = 1 / 3.5068
 // StiffnessFloor.
 type Coefs struct {
 	KL, Error, Stiffness float64
+	// Aug, when its method has taynode or rnode, augments the solve with
+	// that regularizer's integral (train.Regularization.AugmentLayer).
+	Aug *train.Regularization
 }
 
 // Objective is the value of one iteration's objective and its parts.
@@ -37,6 +41,9 @@ type Objective struct {
 	NLL, KL, RE, RS, Total float64
 	// NFE and BackwardNFE are the solve's and its adjoint's evaluations.
 	NFE, BackwardNFE int
+	// Augmented are the taynode or rnode regularizers (unweighted batch
+	// means of their integrals), nil for other methods.
+	Augmented map[string]float64
 }
 
 // regularizers returns the authors' R_E and R_S of a solve and the
@@ -75,23 +82,63 @@ func (m *Model) Gradient(ctx context.Context, b *Batch, eps *tensor.Dense, rng *
 	}
 	kl := KL(mu, lv)
 	opts.SaveAt, opts.Adjoint = b.Times, true
-	sol, err := ode.Solve(ctx, ode.Problem{F: m.Func(), Z0: z0.Value().Clone(), T0: 0, T1: 1}, &opts)
+	prob := ode.Problem{F: m.Func(), Z0: z0.Value().Clone(), T0: 0, T1: 1}
+	loss := m.NegLogLikelihood(b)
+	var aug *train.Augmented
+	if c.Aug != nil && c.Aug.Augments() {
+		// TayNODE or RNODE: solve the dynamics augmented with the
+		// regularizer's integral, whose batch mean enters the loss.
+		var err error
+		seed := uint64(0)
+		if rng != nil {
+			seed = rng.Uint64()
+		}
+		if aug, err = c.Aug.AugmentLayer(m.Dynamics, prob.Z0, seed); err != nil {
+			return o, fmt.Errorf("latentode: %w", err)
+		}
+		prob = aug.Problem(0, 1)
+		opts.SaveAt, opts.NormColumns = aug.SaveAt(b.Times, 1), aug.NormColumns
+		nll := loss
+		loss = func(tp *ad.Tape, y []ad.Var) ad.Var {
+			z := make([]ad.Var, len(b.Times))
+			for i := range z {
+				z[i] = aug.State(y[i])
+			}
+			return ad.Add(nll(tp, z), aug.Term(y[len(y)-1]))
+		}
+	}
+	sol, err := ode.Solve(ctx, prob, &opts)
 	if err != nil {
 		return o, fmt.Errorf("latentode: training solve: %w", err)
 	}
 	defer sol.Release()
 	re, rs, reg := regularizers(sol, c)
-	nll, dz0, err := sol.BackwardLoss(ctx, m.NegLogLikelihood(b), reg)
+	nll, dz0, err := sol.BackwardLoss(ctx, loss, reg)
 	if err != nil {
 		return o, fmt.Errorf("latentode: adjoint: %w", err)
+	}
+	if aug != nil {
+		vals := aug.Values(sol.Z[len(sol.Z)-1])
+		o.Augmented = vals
+		coefs := aug.Coefficients()
+		for _, name := range aug.Names() {
+			nll -= coefs[name] * vals[name] // the loss's value included the term
+		}
+		dz0 = aug.StateValue(dz0)
 	}
 	tp.Seed(z0, dz0.Data)
 	if c.KL != 0 {
 		tp.SeedScalar(kl, c.KL)
 	}
 	tp.Backward(ad.Var{})
-	o = Objective{NLL: nll, KL: kl.Scalar(), RE: re, RS: rs, NFE: sol.NFE, BackwardNFE: sol.BackwardNFE}
+	o.NLL, o.KL, o.RE, o.RS, o.NFE, o.BackwardNFE = nll, kl.Scalar(), re, rs, sol.NFE, sol.BackwardNFE
 	o.Total = nll + c.KL*o.KL + c.Error*re
+	if aug != nil {
+		coefs := aug.Coefficients()
+		for _, name := range aug.Names() {
+			o.Total += coefs[name] * o.Augmented[name]
+		}
+	}
 	if c.Stiffness != 0 {
 		o.Total += c.Stiffness * rs
 	}

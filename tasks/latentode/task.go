@@ -64,6 +64,11 @@ func (t *task) Flags(fs tasks.FlagSet) {
 		"error coefficient the per-epoch annealing reaches after --epochs (0: constant --error-coef)", tasks.NonNegative)
 	o.Float("stiffness-coef", func(c *Config) *float64 { return &c.Reg.StiffnessCoef },
 		"coefficient of max(1/3.5068, max_j S_j), S_j = |lambda_j|/3.5068 (methods with stiffness)", tasks.Positive)
+	o.Float("taynode-coef", func(c *Config) *float64 { return &c.Reg.TayNODECoef },
+		"coefficient of TayNODE's R_K (methods with taynode; Kelly et al.'s PhysioNet value 0.01)", tasks.Positive)
+	o.Int("taynode-order", func(c *Config) *int { return &c.Reg.TayNODEOrder }, "TayNODE's order K (Kelly et al.'s PhysioNet value 2)", tasks.AtLeast(1))
+	o.Float("rnode-kinetic-coef", func(c *Config) *float64 { return &c.Reg.RNODEKineticCoef }, "RNODE's kinetic-energy coefficient (methods with rnode)", tasks.NonNegative)
+	o.Float("rnode-jacobian-coef", func(c *Config) *float64 { return &c.Reg.RNODEJacobianCoef }, "RNODE's Jacobian-norm coefficient (methods with rnode)", tasks.NonNegative)
 	o.Int("predict-repeats", func(c *Config) *int { return &c.PredictRepeats }, "timed repetitions of the prediction pass (the median is reported)", tasks.AtLeast(1))
 	o.Int("predict-every", func(c *Config) *int { return &c.PredictEvery }, fmt.Sprintf("record the prediction NFE every N epochs (full scale: %d)", f.PredictEvery), tasks.AtLeast(1))
 	fs.StringVar(&t.cfg.Data, "data", "", "the set-a records: a folder or .tar.gz (default: the committed data/physionet2012/set-a.tar.gz)")

@@ -131,6 +131,15 @@ func (c Config) withDefaults() Config {
 	if c.Reg.SteerB == 0 {
 		c.Reg.SteerB = 0.5
 	}
+	if c.Reg.TayNODECoef == 0 {
+		c.Reg.TayNODECoef = 0.01
+	}
+	if c.Reg.TayNODEOrder == 0 {
+		c.Reg.TayNODEOrder = 2
+	}
+	if c.Reg.RNODEKineticCoef == 0 && c.Reg.RNODEJacobianCoef == 0 {
+		c.Reg.RNODEKineticCoef, c.Reg.RNODEJacobianCoef = 0.01, 0.01
+	}
 	if c.PredictRepeats == 0 {
 		c.PredictRepeats = 5
 	}
@@ -213,6 +222,13 @@ func (c *Config) Coefs(e int) Coefs {
 	o := Coefs{KL: c.KLWeight(e), Error: c.ErrorCoef(e)}
 	if c.Reg.Method.Stiffness {
 		o.Stiffness = c.Reg.StiffnessCoef
+	}
+	if c.Reg.Augments() {
+		r := c.Reg
+		// Kelly et al.'s latent ODE code integrates R_K inside the error
+		// control.
+		r.AugmentedInNorm = true
+		o.Aug = &r
 	}
 	return o
 }
@@ -426,6 +442,16 @@ func (r *Run) Step(ctx context.Context, it int, rng *rand.Rand) (train.Metrics, 
 	mt.Objective = o.Total
 	mt.Regularizers = map[string]float64{"error": o.RE, "stiffness": o.RS, "kl": o.KL}
 	mt.Coefficients = map[string]float64{"error": c.Error, "stiffness": c.Stiffness, "kl": c.KL}
+	for name, v := range o.Augmented {
+		mt.Regularizers[name] = v
+	}
+	if c.Aug != nil {
+		for _, name := range []string{train.RegTayNODE, train.RegRNODEKinetic, train.RegRNODEJacobian} {
+			if _, ok := o.Augmented[name]; ok {
+				mt.Coefficients[name] = map[string]float64{train.RegTayNODE: c.Aug.TayNODECoef, train.RegRNODEKinetic: c.Aug.RNODEKineticCoef, train.RegRNODEJacobian: c.Aug.RNODEJacobianCoef}[name]
+			}
+		}
+	}
 	mt.EndTime = 1
 	mt.NFE, mt.BackwardNFE = o.NFE, o.BackwardNFE
 	return mt, nil
