@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -203,7 +204,20 @@ func TestShardResume(t *testing.T) {
 // tinyAll runs every task of `reproduce all` in a fraction of a second:
 // --iters is shared by every task, the other flags are per task.
 var tinyAll = []string{"--iters", "3", "--seeds", "2", "--spiral.predict-repeats", "1", "--spiral.methods", "vanilla,error",
-	"--spiral-sde.trajectories", "20", "--spiral-sde.data-trajectories", "300", "--spiral-sde.predict-passes", "1", "--spiral-sde.methods", "vanilla,error"}
+	"--spiral-sde.trajectories", "20", "--spiral-sde.data-trajectories", "300", "--spiral-sde.predict-passes", "1", "--spiral-sde.methods", "vanilla,error",
+	"--physionet.batch", "16", "--physionet.train-records", "32", "--physionet.test-records", "16", "--physionet.tol", "1e-5", "--physionet.predict-repeats", "1", "--physionet.methods", "vanilla,error"}
+
+// partNamed returns the part of `reproduce all` of the named task.
+func partNamed(t *testing.T, h *harness, name string) *part {
+	t.Helper()
+	for _, p := range h.parts {
+		if p.info.Name == name {
+			return p
+		}
+	}
+	t.Fatalf("reproduce all has no task %s", name)
+	return nil
+}
 
 // failingTask is a task whose runs fail.
 type failingTask struct{ tasks.Task }
@@ -260,7 +274,8 @@ func TestReproduceAll(t *testing.T) {
 	if h == nil {
 		t.Fatalf("status %d: %s", status, e.stderr.(*lockedBuilder).b.String())
 	}
-	h.parts[1].task = failingTask{h.parts[1].task}
+	sde := partNamed(t, h, "spiral-sde")
+	sde.task = failingTask{sde.task}
 	if status := h.run(context.Background()); status != exitFailure {
 		t.Fatalf("status %d, want 1: %s", status, e.stderr.(*lockedBuilder).b.String())
 	}
@@ -283,7 +298,7 @@ func TestReproduceAll(t *testing.T) {
 	// Merging the runs file says the same, with status 1.
 	status, _, stderr = runCLI(context.Background(), "merge", "--out", filepath.Join(dir, "failed2"), failed)
 	md2, _ := os.ReadFile(filepath.Join(dir, "failed2", "REPORT.md"))
-	if status != exitFailure || !bytes.Equal(md, md2) || !strings.Contains(stderr, "1 of the 2 tasks failed") {
+	if status != exitFailure || !bytes.Equal(md, md2) || !strings.Contains(stderr, fmt.Sprintf("1 of the %d tasks failed", len(tasks.Names()))) {
 		t.Errorf("merge of a failed reproduction: status %d, stderr %q", status, stderr)
 	}
 }
@@ -303,12 +318,12 @@ func TestReproduceAllUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--trajectories", "5"}, "--trajectories is a flag of spiral-sde, not of spiral: give it as --spiral-sde.trajectories"},
-		{[]string{"--methods", "vanilla"}, "takes the methods per task: --spiral.methods, --spiral-sde.methods"},
+		{[]string{"--trajectories", "5"}, "give it as --spiral-sde.trajectories"},
+		{[]string{"--methods", "vanilla"}, "--spiral.methods, --spiral-sde.methods"},
 		{[]string{"--json", "x.json"}, "writes a results JSON per task into the report folder --out"},
 		{[]string{"--spiral.bogus", "1"}, "task spiral has no flag --bogus"},
 		{[]string{"--bogus"}, "no task has a flag --bogus"},
-		{[]string{"--iters", "x"}, `invalid value "x" for flag --iters (spiral)`},
+		{[]string{"--iters", "x"}, `invalid value "x" for flag --iters (`},
 		{[]string{"--iters", "0"}, "spiral: --iters 0: give at least 1"},
 		{[]string{"--spiral-sde.methods", "steer"}, "spiral-sde: --methods: spiral-sde trains vanilla, error, stiffness or error+stiffness, not steer"},
 		{[]string{"--spiral.methods", ""}, "--spiral.methods is empty"},
@@ -329,7 +344,11 @@ func TestReproduceAllUsage(t *testing.T) {
 		t.Fatalf("status %d", status)
 	}
 	p := h.protocol()
-	if p.Tasks[0].Flags["iters"] != "9" || p.Tasks[1].Flags["iters"] != "7" || !slices.Contains(p.Args, "--spiral.iters=9") || !slices.Contains(p.Args, "--spiral-sde.iters=7") {
+	iters := map[string]string{}
+	for _, tp := range p.Tasks {
+		iters[tp.Task] = tp.Flags["iters"]
+	}
+	if iters["spiral"] != "9" || iters["spiral-sde"] != "7" || !slices.Contains(p.Args, "--spiral.iters=9") || !slices.Contains(p.Args, "--spiral-sde.iters=7") {
 		t.Errorf("protocol %+v", p)
 	}
 }
