@@ -31,7 +31,6 @@ import (
 var (
 	vanilla = train.Method{}
 	errReg  = train.Method{Error: true}
-	stiff   = train.Method{Stiffness: true}
 )
 
 // realData loads MNIST from the GoMNIST module (the tests use the real
