@@ -205,7 +205,9 @@ func TestShardResume(t *testing.T) {
 // --iters is shared by every task, the other flags are per task.
 var tinyAll = []string{"--iters", "3", "--seeds", "2", "--spiral.predict-repeats", "1", "--spiral.methods", "vanilla,error",
 	"--spiral-sde.trajectories", "20", "--spiral-sde.data-trajectories", "300", "--spiral-sde.predict-passes", "1", "--spiral-sde.methods", "vanilla,error",
-	"--physionet.batch", "16", "--physionet.train-records", "32", "--physionet.test-records", "16", "--physionet.tol", "1e-5", "--physionet.predict-repeats", "1", "--physionet.methods", "vanilla,error"}
+	"--physionet.batch", "16", "--physionet.train-records", "32", "--physionet.test-records", "16", "--physionet.tol", "1e-5", "--physionet.predict-repeats", "1", "--physionet.methods", "vanilla,error",
+	"--mnist-nsde.batch", "16", "--mnist-nsde.train-subset", "64", "--mnist-nsde.test-subset", "32", "--mnist-nsde.trajectories", "2",
+	"--mnist-nsde.predict-repeats", "1", "--mnist-nsde.methods", "vanilla,error"}
 
 // partNamed returns the part of `reproduce all` of the named task.
 func partNamed(t *testing.T, h *harness, name string) *part {
@@ -318,13 +320,13 @@ func TestReproduceAllUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--trajectories", "5"}, "give it as --spiral-sde.trajectories"},
+		{[]string{"--trajectories", "5"}, "--spiral-sde.trajectories"},
 		{[]string{"--methods", "vanilla"}, "--spiral.methods, --spiral-sde.methods"},
 		{[]string{"--json", "x.json"}, "writes a results JSON per task into the report folder --out"},
 		{[]string{"--spiral.bogus", "1"}, "task spiral has no flag --bogus"},
 		{[]string{"--bogus"}, "no task has a flag --bogus"},
 		{[]string{"--iters", "x"}, `invalid value "x" for flag --iters (`},
-		{[]string{"--iters", "0"}, "spiral: --iters 0: give at least 1"},
+		{[]string{"--iters", "0"}, ": --iters 0: give at least 1"},
 		{[]string{"--spiral-sde.methods", "steer"}, "spiral-sde: --methods: spiral-sde trains vanilla, error, stiffness or error+stiffness, not steer"},
 		{[]string{"--spiral.methods", ""}, "--spiral.methods is empty"},
 		{[]string{"--workers", "0"}, "--workers 0: give at least 1"},
