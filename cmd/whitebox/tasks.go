@@ -4,6 +4,7 @@ package main
 // (tasks.Register) from an init function. A new experiment is one package
 // under tasks/ and one line here.
 import (
+	_ "github.com/whitebox-de/whitebox/tasks/mnistnode"
 	_ "github.com/whitebox-de/whitebox/tasks/spiral"
 	_ "github.com/whitebox-de/whitebox/tasks/spiralsde"
 )
