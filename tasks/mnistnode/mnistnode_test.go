@@ -75,14 +75,14 @@ func small(t *testing.T) *Data {
 
 // tiny is a training configuration of a few iterations.
 func tiny(m train.Method) Config {
-	return Config{Seed: 7, Epochs: 2, EpochIters: 2, Batch: 16, Tol: 1e-4, EvalImages: 100, PredictRepeats: 1,
+	return Config{Seed: 7, Epochs: 2, EpochIters: 2, Batch: 16, Tol: 1e-3, EvalImages: 100, PredictRepeats: 1,
 		Reg: train.Regularization{Method: m}}
 }
 
 func TestTrainOnRealMNIST(t *testing.T) {
 	d := small(t)
 	ctx := context.Background()
-	for _, name := range []string{"vanilla", "error", "stiffness", "error+stiffness", "steer"} {
+	for _, name := range []string{"vanilla", "error+stiffness", "steer"} {
 		m, err := train.ParseMethod(name)
 		if err != nil {
 			t.Fatal(err)
@@ -244,7 +244,7 @@ func TestTaskSaveEvaluateAndWrongModels(t *testing.T) {
 	}
 	fs := newFlagSet()
 	tk.Flags(fs)
-	if err := fs.Parse([]string{"--data", d.Dir, "--epochs", "1", "--epoch-iters", "3", "--batch", "16", "--tol", "1e-4", "--eval-images", "50", "--predict-repeats", "1"}); err != nil {
+	if err := fs.Parse([]string{"--data", d.Dir, "--epochs", "1", "--epoch-iters", "3", "--batch", "16", "--tol", "1e-3", "--eval-images", "50", "--predict-repeats", "1"}); err != nil {
 		t.Fatal(err)
 	}
 	m, _ := train.ParseMethod("error")
