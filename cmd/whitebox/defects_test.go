@@ -217,7 +217,8 @@ func TestReportFromRecordsAlone(t *testing.T) {
 			if h == nil {
 				t.Fatalf("status %d: %s", status, e.stderr.(*lockedBuilder).b.String())
 			}
-			recs, err := h.each(context.Background(), h.task.Run)
+			p := h.parts[0]
+			recs, err := h.each(context.Background(), p, p.set.Runs(), p.task.Run)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,19 +234,19 @@ func TestReportFromRecordsAlone(t *testing.T) {
 				t.Fatal(err)
 			}
 			outputs := func(h *harness, recs []tasks.Record) (md, js []byte, figs [][]byte) {
-				res, err := h.report(recs)
+				res, err := h.report(h.parts[0], recs)
 				if err != nil {
 					t.Fatal(err)
 				}
 				var w bytes.Buffer
-				if err := writeMarkdown(&w, res, h.scale, len(h.set.Seeds)); err != nil {
+				if err := writeMarkdown(&w, res, h.scale, len(h.parts[0].set.Seeds)); err != nil {
 					t.Fatal(err)
 				}
 				js, err = res.MarshalIndent()
 				if err != nil {
 					t.Fatal(err)
 				}
-				files, err := h.task.Figures(context.Background(), h.out, recs)
+				files, err := h.parts[0].task.Figures(context.Background(), h.out, recs)
 				if err != nil || len(files) == 0 {
 					t.Fatalf("figures %v: %v", files, err)
 				}

@@ -18,12 +18,15 @@ type flags struct {
 	cmd      string // "whitebox reproduce spiral"
 	synopsis string
 	explicit map[string]bool
+	// hint, if set, rewrites the errors of parsing (to name the flag the
+	// user probably meant).
+	hint func(error) error
 }
 
 func newFlags(cmd, synopsis string) *flags {
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	return &flags{FlagSet: fs, cmd: cmd, synopsis: synopsis}
+	return &flags{FlagSet: fs, cmd: cmd, synopsis: synopsis, explicit: map[string]bool{}}
 }
 
 // printUsage writes the synopsis and every flag with its default.
@@ -38,7 +41,7 @@ func (f *flags) printUsage(w io.Writer) {
 // stop: after --help (status 0) or on a bad flag or argument (status 2, with
 // a one-line error).
 func (f *flags) parse(args []string, e *env) (int, bool) {
-	err := f.Parse(args)
+	err := f.parseArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
 		f.printUsage(e.stdout)
 		return exitOK, true
@@ -46,16 +49,72 @@ func (f *flags) parse(args []string, e *env) (int, bool) {
 	if err != nil {
 		return usageErr(e, f.cmd, err, f.cmd+" --help"), true
 	}
+	return 0, false
+}
+
+// parseArgs parses args, which must hold flags only, and records which
+// flags they set.
+func (f *flags) parseArgs(args []string) error {
+	err := f.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) && f.hint != nil {
+		err = f.hint(err)
+	}
+	if err != nil {
+		return err
+	}
 	if f.NArg() > 0 {
-		return usageErr(e, f.cmd, fmt.Errorf("unexpected argument %q", f.Arg(0)), f.cmd+" --help"), true
+		return fmt.Errorf("unexpected argument %q", f.Arg(0))
 	}
 	f.explicit = map[string]bool{}
 	f.Visit(func(fl *flag.Flag) { f.explicit[fl.Name] = true })
-	return 0, false
+	return nil
 }
 
 // IsSet reports whether the flag was given on the command line.
 func (f *flags) IsSet(name string) bool { return f.explicit[name] }
+
+// setExplicit sets the flag as if it had been given on the command line.
+func (f *flags) setExplicit(name, value string) error {
+	if err := f.Set(name, value); err != nil {
+		return err
+	}
+	f.explicit[name] = true
+	return nil
+}
+
+// recordingFlags is a tasks.FlagSet that declares a task's flags on a
+// command's flags, with a prefix (`reproduce all` declares --spiral.iters),
+// and records their names.
+type recordingFlags struct {
+	*flags
+	prefix string
+	names  []string
+}
+
+func (r *recordingFlags) add(name string) string {
+	r.names = append(r.names, name)
+	return r.prefix + name
+}
+
+func (r *recordingFlags) IntVar(p *int, name string, value int, usage string) {
+	r.flags.IntVar(p, r.add(name), value, usage)
+}
+
+func (r *recordingFlags) Float64Var(p *float64, name string, value float64, usage string) {
+	r.flags.Float64Var(p, r.add(name), value, usage)
+}
+
+func (r *recordingFlags) StringVar(p *string, name string, value string, usage string) {
+	r.flags.StringVar(p, r.add(name), value, usage)
+}
+
+func (r *recordingFlags) BoolVar(p *bool, name string, value bool, usage string) {
+	r.flags.BoolVar(p, r.add(name), value, usage)
+}
+
+// IsSet reports whether the task's flag was given (with its prefix, or
+// for every task).
+func (r *recordingFlags) IsSet(name string) bool { return r.flags.IsSet(r.prefix + name) }
 
 // writableFile checks, before any training, that the file path of --name
 // can be written later (atomically, in its directory).

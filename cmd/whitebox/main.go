@@ -49,6 +49,8 @@ func commands() []*command {
 	return []*command{
 		{name: "reproduce", summary: "reproduce an experiment of the paper: train every method for several seeds, print a markdown table, write results JSON and figures",
 			run: cmdReproduce, help: helpReproduce},
+		{name: "merge", summary: "combine the outputs of 'reproduce --shard I/N' into the report and results JSON of the unsharded reproduction",
+			run: cmdMerge, help: helpMerge},
 		{name: "train", summary: "one training run of a task, with metrics, checkpoints and --resume",
 			run: cmdTrain, help: helpTrain},
 		{name: "eval", summary: "evaluate a saved model on a data set of its task: metrics, prediction NFE and time",
@@ -85,6 +87,9 @@ Examples:
   whitebox reproduce spiral                      the main job: 5 methods x 3 seeds, about a minute on 2 cores
   whitebox reproduce spiral --json out.json --out results/spiral
   whitebox reproduce spiral-sde --json sde.json  the spiral SDE of Table 3: 3 methods x 3 seeds, 2 runs at a time
+  whitebox reproduce all --out results           every task; results/REPORT.md beside the paper's tables
+  whitebox reproduce all --shard 2/4 --out s2    the second of 4 shares of the runs (e.g. a Slurm array task) ...
+  whitebox merge --out results s1 s2 s3 s4       ... and the report of all four shards
   whitebox train spiral --method error --checkpoint run.ckpt
   whitebox train spiral --method error --checkpoint run.ckpt --resume run.ckpt
 

@@ -16,22 +16,22 @@ import (
 	"github.com/whitebox-de/whitebox/train"
 )
 
-// harness runs a task for `whitebox reproduce`: it owns the common flags,
-// enumerates the runs (every method with every seed), trains them with
-// progress, metrics and checkpoints, and turns the records into the table,
-// the results JSON and the figures through the task.
+// harness runs `whitebox reproduce <task|all>`: it owns the common flags,
+// enumerates the runs (every task's methods with every seed), trains its
+// share of them (all, or one shard) with progress, metrics and checkpoints,
+// and turns the records into the tables, the results JSON and the figures
+// through the tasks.
 type harness struct {
 	*env
-	f    *flags
-	cmd  string // "whitebox reproduce spiral"
-	task tasks.Task
-	info tasks.Info
-	set  tasks.Settings
+	f     *flags
+	cmd   string // "whitebox reproduce spiral", "whitebox reproduce all"
+	all   bool   // reproduce every registered task
+	parts []*part
+	argv  []string // the arguments after "reproduce"
 
 	seeds       int
 	seed        uint64
 	scale       string
-	methodsFlag string
 	maxSteps    int
 	json        string
 	out         string
@@ -41,14 +41,57 @@ type harness struct {
 	resume      bool
 	force       bool
 	workers     int
+	shardFlag   string
+
+	// shard is the share of the runs this process trains (1 of 1 without
+	// --shard).
+	shard  shard
+	shared []*sharedFlag // `reproduce all`: task flags given for every task
 
 	metrics *train.JSONL
 }
 
+// part is one task of a reproduction.
+type part struct {
+	task tasks.Task
+	info tasks.Info
+	set  tasks.Settings
+	// prefix is the task's flag prefix under `reproduce all` ("spiral."),
+	// "" when the command reproduces the one task.
+	prefix      string
+	methodsFlag string
+	// flagNames are the task's own flags (without prefix), as declared.
+	flagNames []string
+}
+
+// job is one run of a reproduction: a task's run and its position in the
+// global run list (every task's runs in order), which assigns it a shard.
+type job struct {
+	part   *part
+	spec   tasks.RunSpec
+	global int
+}
+
 func helpReproduce(w io.Writer) {
-	fmt.Fprint(w, "Usage: whitebox reproduce <task> [flags]\n\nTasks:\n")
+	fmt.Fprint(w, `Usage: whitebox reproduce <task> [flags]
+       whitebox reproduce all [flags]
+       whitebox reproduce <task|all> --shard I/N --out DIR [flags]
+
+Tasks:
+`)
 	listTasks(w)
-	fmt.Fprint(w, "\nRun 'whitebox reproduce <task> --help' for the task's flags and their defaults.\n")
+	fmt.Fprint(w, `
+'all' runs every task and writes one report folder (--out, default results):
+REPORT.md with every task's table beside the paper's, its checks, the
+protocol and the machine, and per task its results JSON and figures.
+
+--shard I/N trains only the I-th of N shares of the runs (round robin over
+every task's runs in order) and writes them with the protocol to
+DIR/runs-I-of-N.json; 'whitebox merge DIR...' combines the shards into the
+report and results JSON of the unsharded reproduction.
+
+Run 'whitebox reproduce <task|all> --help' for the flags and their defaults.
+`)
 }
 
 func cmdReproduce(ctx context.Context, args []string, e *env) int {
@@ -64,41 +107,27 @@ func cmdReproduce(ctx context.Context, args []string, e *env) int {
 	return status
 }
 
-// newHarness parses the command line of `whitebox reproduce <task>` and
-// sets the task up, checking every flag and output path. It returns nil and
-// the status to exit with when the command should stop (help, usage
+// newHarness parses the command line of `whitebox reproduce <task|all>` and
+// sets the tasks up, checking every flag and output path. It returns nil
+// and the status to exit with when the command should stop (help, usage
 // errors).
 func newHarness(args []string, e *env) (*harness, int) {
-	task, status := findTask(args, e, "reproduce", helpReproduce)
-	if task == nil {
-		return nil, status
+	var h *harness
+	if len(args) > 0 && args[0] == "all" {
+		h = declareAll(e)
+	} else {
+		task, status := findTask(args, e, "reproduce", helpReproduce)
+		if task == nil {
+			return nil, status
+		}
+		h = declareOne(task, e)
 	}
-	info := task.Info()
-	h := &harness{env: e, task: task, info: info, cmd: "whitebox reproduce " + info.Name}
-	f := newFlags(h.cmd, sentence(info.Summary)+"\nThe table goes to stdout, progress to stderr. Flag defaults are those of --scale default.")
-	h.f = f
-	f.IntVar(&h.seeds, "seeds", 3, "number of seeds per method")
-	f.Uint64Var(&h.seed, "seed", 1999, "first seed; the runs use seed, seed+1, ...")
-	f.StringVar(&h.scale, "scale", "default", "protocol size: default (minutes on 2 cores) or full (the paper-sized protocol)")
-	f.StringVar(&h.methodsFlag, "methods", strings.Join(info.Methods, ","), "comma-separated methods: vanilla or '+'-joined "+partsList())
-	f.IntVar(&h.maxSteps, "max-steps", 0, "bound on the attempted steps of every solve of the model (0: the solver's default, 100000)")
-	f.StringVar(&h.json, "json", "", "write the results JSON to this file")
-	f.StringVar(&h.out, "out", filepath.Join("results", info.Name), "directory for the PNG figures (created if missing; empty: no figures)")
-	f.StringVar(&h.metricsPath, "metrics", "", "write per-iteration metrics of every run as JSON lines to this file")
-	f.StringVar(&h.ckptDir, "checkpoint-dir", "", "write a checkpoint per run to this directory (created if missing)")
-	f.IntVar(&h.ckptEvery, "checkpoint-every", 500, "with --checkpoint-dir: checkpoint every N iterations (and on Ctrl-C)")
-	f.BoolVar(&h.resume, "resume", false, "with --checkpoint-dir: continue each run from its checkpoint; finished runs are only re-predicted")
-	f.BoolVar(&h.force, "force", false, "with --checkpoint-dir: overwrite the checkpoints of an earlier reproduction instead of refusing")
-	f.IntVar(&h.workers, "workers", max(1, info.Workers), "runs trained at once (above 1 they share the cores, which lengthens each run's training time, and progress is logged as lines)")
-	task.Flags(f)
-	if status, stop := f.parse(args[1:], e); stop {
+	h.argv = args
+	if status, stop := h.f.parse(args[1:], e); stop {
 		return nil, status
 	}
 	bad := func(err error) (*harness, int) { return nil, usageErr(e, h.cmd, err, h.cmd+" --help") }
-	if err := h.settings(); err != nil {
-		return bad(err)
-	}
-	if err := task.Setup(h.set); err != nil {
+	if err := h.setup(); err != nil {
 		return bad(err)
 	}
 	if err := h.checkOutputs(); err != nil {
@@ -107,14 +136,51 @@ func newHarness(args []string, e *env) (*harness, int) {
 	return h, 0
 }
 
+// declareOne returns the harness of `whitebox reproduce <task>` with its
+// flags declared.
+func declareOne(task tasks.Task, e *env) *harness {
+	info := task.Info()
+	p := &part{task: task, info: info}
+	h := &harness{env: e, parts: []*part{p}, cmd: "whitebox reproduce " + info.Name}
+	h.f = newFlags(h.cmd, sentence(info.Summary)+"\nThe table goes to stdout, progress to stderr. Flag defaults are those of --scale default.")
+	h.declareCommon(filepath.Join("results", info.Name), "directory for the PNG figures (created if missing; empty: no figures); with --shard, the shard's output directory")
+	h.f.StringVar(&h.json, "json", "", "write the results JSON to this file")
+	h.f.StringVar(&p.methodsFlag, "methods", strings.Join(info.Methods, ","), "comma-separated methods: vanilla or '+'-joined "+partsList())
+	h.f.IntVar(&h.workers, "workers", max(1, info.Workers), "runs trained at once (above 1 they share the cores, which lengthens each run's training time, and progress is logged as lines)")
+	rec := &recordingFlags{flags: h.f}
+	task.Flags(rec)
+	p.flagNames = rec.names
+	return h
+}
+
+// declareCommon declares the flags of every reproduction, with out's
+// default and usage.
+func (h *harness) declareCommon(outDefault, outUsage string) {
+	f := h.f
+	f.IntVar(&h.seeds, "seeds", 3, "number of seeds per method")
+	f.Uint64Var(&h.seed, "seed", 1999, "first seed; the runs use seed, seed+1, ...")
+	f.StringVar(&h.scale, "scale", "default", "protocol size: default (minutes on 2 cores) or full (the paper-sized protocol)")
+	f.IntVar(&h.maxSteps, "max-steps", 0, "bound on the attempted steps of every solve of the model (0: the solver's default, 100000)")
+	f.StringVar(&h.out, "out", outDefault, outUsage)
+	f.StringVar(&h.metricsPath, "metrics", "", "write per-iteration metrics of every run as JSON lines to this file")
+	f.StringVar(&h.ckptDir, "checkpoint-dir", "", "write a checkpoint per run to this directory (created if missing)")
+	f.IntVar(&h.ckptEvery, "checkpoint-every", 500, "with --checkpoint-dir: checkpoint every N iterations (and on Ctrl-C)")
+	f.BoolVar(&h.resume, "resume", false, "with --checkpoint-dir: continue each run from its checkpoint (runs without one start afresh); finished runs are only re-predicted")
+	f.BoolVar(&h.force, "force", false, "with --checkpoint-dir: overwrite the checkpoints of an earlier reproduction instead of refusing")
+	f.StringVar(&h.shardFlag, "shard", "", "train only share I of N of the runs (I/N, 1 <= I <= N; round robin over every task's runs) and write them to --out for 'whitebox merge'")
+}
+
 // partsList is "error, stiffness and steer", the parts of a method.
 func partsList() string {
 	p := train.MethodParts()
 	return strings.Join(p[:len(p)-1], ", ") + " and " + p[len(p)-1]
 }
 
-// settings checks the common flags and fills h.set.
-func (h *harness) settings() error {
+// setup checks the common flags and sets every task up with its settings.
+func (h *harness) setup() error {
+	if err := h.applyShared(); err != nil {
+		return err
+	}
 	scale, err := tasks.ParseScale(h.scale)
 	if err != nil {
 		return fmt.Errorf("--scale %q: use default or full", h.scale)
@@ -122,7 +188,7 @@ func (h *harness) settings() error {
 	if h.seeds < 1 {
 		return fmt.Errorf("--seeds %d: give at least 1", h.seeds)
 	}
-	if h.workers < 1 {
+	if h.workers < 1 && (!h.all || h.f.IsSet("workers")) {
 		return fmt.Errorf("--workers %d: give at least 1", h.workers)
 	}
 	if h.maxSteps < 0 {
@@ -134,12 +200,54 @@ func (h *harness) settings() error {
 	if h.resume && h.ckptDir == "" {
 		return errors.New("--resume needs --checkpoint-dir, where the checkpoints are")
 	}
+	h.shard = shard{I: 1, N: 1}
+	if h.f.IsSet("shard") {
+		if h.shard, err = parseShard(h.shardFlag); err != nil {
+			return err
+		}
+		if !h.f.IsSet("out") || h.out == "" {
+			return errors.New("--shard needs --out DIR, the directory the shard's runs are written to (for 'whitebox merge DIR...')")
+		}
+		if h.json != "" {
+			return errors.New("--json with --shard: a shard holds only part of the runs; write the results JSON with 'whitebox merge --json FILE DIR...'")
+		}
+	}
+	if h.all && h.out == "" {
+		return errors.New("--out is empty: 'reproduce all' writes its report folder there")
+	}
+	seeds := make([]uint64, h.seeds)
+	for i := range seeds {
+		seeds[i] = h.seed + uint64(i)
+	}
+	for _, p := range h.parts {
+		methods, err := parseMethods(p.prefix+"methods", p.methodsFlag)
+		if err != nil {
+			return err
+		}
+		workers := h.workers
+		if h.all && !h.f.IsSet("workers") {
+			workers = max(1, p.info.Workers)
+		}
+		p.set = tasks.Settings{Scale: scale, Methods: methods, Seeds: seeds, Workers: workers, MaxSteps: h.maxSteps}
+		if err := p.task.Setup(p.set); err != nil {
+			if h.all {
+				return fmt.Errorf("%s: %v", p.info.Name, err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// parseMethods reads the value of the methods flag name (methods or
+// <task>.methods).
+func parseMethods(name, s string) ([]train.Method, error) {
 	var methods []train.Method
 	seen := map[train.Method]bool{}
-	for _, s := range splitList(h.methodsFlag) {
+	for _, s := range splitList(s) {
 		m, err := train.ParseMethod(s)
 		if err != nil {
-			return fmt.Errorf("--methods: %v", strings.TrimPrefix(err.Error(), "train: "))
+			return nil, fmt.Errorf("--%s: %v", name, strings.TrimPrefix(err.Error(), "train: "))
 		}
 		if !seen[m] {
 			seen[m] = true
@@ -147,20 +255,38 @@ func (h *harness) settings() error {
 		}
 	}
 	if len(methods) == 0 {
-		return errors.New("--methods is empty")
+		return nil, fmt.Errorf("--%s is empty", name)
 	}
-	seeds := make([]uint64, h.seeds)
-	for i := range seeds {
-		seeds[i] = h.seed + uint64(i)
+	return methods, nil
+}
+
+// jobs returns every run of the reproduction in the global order: each
+// task's runs (methods x seeds) in turn.
+func (h *harness) jobs() []job {
+	var out []job
+	for _, p := range h.parts {
+		for _, s := range p.set.Runs() {
+			out = append(out, job{part: p, spec: s, global: len(out)})
+		}
 	}
-	h.set = tasks.Settings{Scale: scale, Methods: methods, Seeds: seeds, Workers: h.workers, MaxSteps: h.maxSteps}
-	return nil
+	return out
+}
+
+// mine returns the runs of this process's shard, in the global order.
+func (h *harness) mine() []job {
+	var out []job
+	for _, j := range h.jobs() {
+		if h.shard.has(j.global) {
+			out = append(out, j)
+		}
+	}
+	return out
 }
 
 // checkOutputs checks every output path before any training: that the
-// results JSON and metrics files can be written, that the figure and
-// checkpoint directories exist (created if missing) and take files, that
-// --resume has checkpoints to resume and that a fresh start does not
+// results JSON and metrics files can be written, that the figure or shard
+// and checkpoint directories exist (created if missing) and take files,
+// that --resume has checkpoints to resume and that a fresh start does not
 // overwrite another reproduction's checkpoints without --force.
 func (h *harness) checkOutputs() error {
 	if err := writableFile("json", h.json); err != nil {
@@ -176,9 +302,10 @@ func (h *harness) checkOutputs() error {
 		return nil
 	}
 	var existing []string
-	for _, s := range h.set.Runs() {
-		if _, err := os.Stat(h.checkpointPath(s)); err == nil {
-			existing = append(existing, h.checkpointPath(s))
+	mine := h.mine()
+	for _, j := range mine {
+		if path := h.checkpointPath(j.part, j.spec); fileExists(path) {
+			existing = append(existing, path)
 		}
 	}
 	if h.resume {
@@ -186,14 +313,22 @@ func (h *harness) checkOutputs() error {
 			return fmt.Errorf("--resume: the checkpoint directory %s does not exist, so there is nothing to resume; check --checkpoint-dir, or drop --resume to start afresh", h.ckptDir)
 		}
 		if len(existing) == 0 {
-			return fmt.Errorf("--resume: %s holds no checkpoint of these runs (e.g. %s); check --checkpoint-dir and the flags, or drop --resume to start afresh",
-				h.ckptDir, filepath.Base(h.checkpointPath(h.set.Runs()[0])))
+			eg := ""
+			if len(mine) > 0 {
+				eg = " (e.g. " + filepath.Base(h.checkpointPath(mine[0].part, mine[0].spec)) + ")"
+			}
+			return fmt.Errorf("--resume: %s holds no checkpoint of these runs%s; check --checkpoint-dir and the flags, or drop --resume to start afresh", h.ckptDir, eg)
 		}
 	} else if len(existing) > 0 && !h.force {
 		return fmt.Errorf("--checkpoint-dir %s already holds checkpoints of these runs (%s%s); add --resume to continue them, or --force to start over and overwrite them",
 			h.ckptDir, existing[0], more(len(existing)-1))
 	}
 	return writableDir("checkpoint-dir", h.ckptDir)
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // more is " and N more" for n > 0.
@@ -204,15 +339,15 @@ func more(n int) string {
 	return fmt.Sprintf(" and %d more", n)
 }
 
-func (h *harness) checkpointPath(s tasks.RunSpec) string {
+func (h *harness) checkpointPath(p *part, s tasks.RunSpec) string {
 	if h.ckptDir == "" {
 		return ""
 	}
-	return filepath.Join(h.ckptDir, fmt.Sprintf("%s-%s-seed%d.ckpt", h.info.Name, strings.ReplaceAll(s.Method.String(), "+", "_"), s.Seed))
+	return filepath.Join(h.ckptDir, fmt.Sprintf("%s-%s-seed%d.ckpt", p.info.Name, strings.ReplaceAll(s.Method.String(), "+", "_"), s.Seed))
 }
 
-func (h *harness) runName(s tasks.RunSpec) string {
-	return tasks.RunName(h.info.Name, s.Method, s.Seed)
+func runName(p *part, s tasks.RunSpec) string {
+	return tasks.RunName(p.info.Name, s.Method, s.Seed)
 }
 
 // openMetrics opens the metrics file: truncated for a fresh start; on
@@ -224,12 +359,12 @@ func (h *harness) openMetrics() (*os.File, error) {
 	mode := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 	if h.resume {
 		upTo := map[string]int{}
-		for _, s := range h.set.Runs() {
+		for _, j := range h.mine() {
 			n := 0
-			if info, err := train.ReadCheckpointInfo(h.checkpointPath(s)); err == nil {
+			if info, err := train.ReadCheckpointInfo(h.checkpointPath(j.part, j.spec)); err == nil {
 				n = info.Iteration
 			}
-			upTo[h.runName(s)] = n
+			upTo[runName(j.part, j.spec)] = n
 		}
 		err := train.TrimMetrics(h.metricsPath, func(m train.Metrics) bool {
 			n, ours := upTo[m.Run]
@@ -273,17 +408,17 @@ func (s stopOnError) End(r train.Result, err error) {
 	}
 }
 
-// each runs fn for every run of the settings and returns the records in
-// that order, printing one line per finished run to stderr. With --workers
-// above 1 it trains that many runs at once: fn must then be safe for
-// concurrent use; the recorders and the output are serialized, and
+// each runs fn for the runs specs of the task p and returns the records in
+// that order, printing one line per finished run to stderr. With p's
+// workers above 1 it trains that many runs at once: fn must then be safe
+// for concurrent use; the recorders and the output are serialized, and
 // progress is logged as lines rather than redrawn. When a run fails the
 // others are cancelled and the failure is returned.
-func (h *harness) each(ctx context.Context, fn func(ctx context.Context, s tasks.RunSpec) (tasks.Record, error)) ([]tasks.Record, error) {
+func (h *harness) each(ctx context.Context, p *part, specs []tasks.RunSpec, fn func(ctx context.Context, s tasks.RunSpec) (tasks.Record, error)) ([]tasks.Record, error) {
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	specs := h.set.Runs()
-	workers := max(1, min(h.set.Workers, len(specs)))
+	specs = append([]tasks.RunSpec(nil), specs...)
+	workers := max(1, min(p.set.Workers, len(specs)))
 	var mu sync.Mutex // serializes recorders and output across concurrent runs
 	wrap := func(r train.Recorder) train.Recorder {
 		if workers == 1 {
@@ -293,11 +428,9 @@ func (h *harness) each(ctx context.Context, fn func(ctx context.Context, s tasks
 	}
 	for i := range specs {
 		s := &specs[i]
-		s.Options = train.RunOptions{Name: h.runName(*s), Checkpoint: h.checkpointPath(*s), CheckpointEvery: h.ckptEvery}
-		if h.resume {
-			if _, err := os.Stat(s.Options.Checkpoint); err == nil {
-				s.Options.Resume = s.Options.Checkpoint
-			}
+		s.Options = train.RunOptions{Name: runName(p, *s), Checkpoint: h.checkpointPath(p, *s), CheckpointEvery: h.ckptEvery}
+		if h.resume && fileExists(s.Options.Checkpoint) {
+			s.Options.Resume = s.Options.Checkpoint
 		}
 		s.Options.Recorders = append(s.Options.Recorders, wrap(progress{train.NewProgress(h.stderr, h.terminal && workers == 1)}))
 		for _, r := range h.extra {
@@ -354,8 +487,7 @@ func (h *harness) each(ctx context.Context, fn func(ctx context.Context, s tasks
 		if err == nil {
 			continue
 		}
-		var ie *train.InterruptedError
-		if ctx.Err() == nil && (errors.As(err, &ie) || errors.Is(err, context.Canceled)) {
+		if ctx.Err() == nil && interrupted(err) {
 			if first == nil {
 				first = err
 			}
@@ -370,6 +502,13 @@ func (h *harness) each(ctx context.Context, fn func(ctx context.Context, s tasks
 		return nil, first
 	}
 	return recs, nil
+}
+
+// interrupted reports whether err is an interruption (Ctrl-C, SIGTERM or a
+// cancelled context) rather than a failure.
+func interrupted(err error) bool {
+	var ie *train.InterruptedError
+	return errors.As(err, &ie) || errors.Is(err, context.Canceled)
 }
 
 // lockedRecorder serializes a recorder shared by concurrent runs.
@@ -405,24 +544,41 @@ func (h *harness) run(ctx context.Context) int {
 		defer mf.Close()
 		h.metrics = train.NewJSONL(mf)
 	}
-	recs, err := h.each(ctx, h.task.Run)
+	if h.all || h.f.IsSet("shard") {
+		return h.runShard(ctx)
+	}
+	p := h.parts[0]
+	recs, err := h.each(ctx, p, p.set.Runs(), p.task.Run)
 	if err != nil {
-		var ie *train.InterruptedError
-		if errors.As(err, &ie) || errors.Is(err, context.Canceled) {
-			if h.ckptDir != "" {
-				fmt.Fprintf(h.stderr, "%s: interrupted; checkpoints are in %s: run the same command with --resume to continue\n", h.cmd, h.ckptDir)
-			} else {
-				fmt.Fprintf(h.stderr, "%s: interrupted (without --checkpoint-dir nothing was saved)\n", h.cmd)
-			}
-			return exitInterrupted
+		if interrupted(err) {
+			return h.interrupted()
 		}
 		return failure(h.env, h.cmd, err)
 	}
-	res, err := h.report(recs)
+	return h.writeOne(ctx, recs)
+}
+
+// interrupted says where the checkpoints of an interrupted reproduction
+// are and returns exitInterrupted.
+func (h *harness) interrupted() int {
+	if h.ckptDir != "" {
+		fmt.Fprintf(h.stderr, "%s: interrupted; checkpoints are in %s: run the same command with --resume to continue\n", h.cmd, h.ckptDir)
+	} else {
+		fmt.Fprintf(h.stderr, "%s: interrupted (without --checkpoint-dir nothing was saved)\n", h.cmd)
+	}
+	return exitInterrupted
+}
+
+// writeOne writes the outputs of a one-task reproduction from all of its
+// records: the table to stdout, the results JSON (--json) and the figures
+// (--out).
+func (h *harness) writeOne(ctx context.Context, recs []tasks.Record) int {
+	p := h.parts[0]
+	res, err := h.report(p, recs)
 	if err != nil {
 		return failure(h.env, h.cmd, err)
 	}
-	if err := writeMarkdown(h.stdout, res, h.scale, len(h.set.Seeds)); err != nil {
+	if err := writeMarkdown(h.stdout, res, h.scale, len(p.set.Seeds)); err != nil {
 		return failure(h.env, h.cmd, err)
 	}
 	if h.json != "" {
@@ -432,7 +588,10 @@ func (h *harness) run(ctx context.Context) int {
 		fmt.Fprintf(h.stderr, "%s: results written to %s\n", h.cmd, h.json)
 	}
 	if h.out != "" {
-		figs, err := h.task.Figures(ctx, h.out, recs)
+		if err := os.MkdirAll(h.out, 0o755); err != nil {
+			return failure(h.env, h.cmd, fmt.Errorf("--out %s: %v", h.out, errors.Unwrap(err)))
+		}
+		figs, err := p.task.Figures(ctx, h.out, recs)
 		if err != nil {
 			return failure(h.env, h.cmd, err)
 		}
@@ -445,19 +604,19 @@ func (h *harness) run(ctx context.Context) int {
 
 // report asks the task for the results of the records and fills in what it
 // left empty.
-func (h *harness) report(recs []tasks.Record) (*report.Results, error) {
-	res, err := h.task.Report(recs)
+func (h *harness) report(p *part, recs []tasks.Record) (*report.Results, error) {
+	res, err := p.task.Report(recs)
 	if err != nil {
 		return nil, err
 	}
 	if res.Task == "" {
-		res.Task = h.info.Name
+		res.Task = p.info.Name
 	}
 	if res.Runs == nil {
 		res.Runs = tasks.Runs(recs)
 	}
 	if res.Summary == nil {
-		res.Summary = report.Summarize(res.Runs, h.set.MethodNames())
+		res.Summary = report.Summarize(res.Runs, p.set.MethodNames())
 	}
 	return res, nil
 }

@@ -137,12 +137,12 @@ func TestReproduceSpiralSDEUsage(t *testing.T) {
 // whatever order they finish in, and a failed run cancels the one beside it
 // and is what the reproduction reports.
 func TestEachConcurrent(t *testing.T) {
+	p := &part{info: tasks.Info{Name: "t"}, set: tasks.Settings{Methods: []train.Method{{}, {Error: true}}, Seeds: []uint64{1, 2}, Workers: 2}}
 	newHarness := func() *harness {
-		return &harness{env: &env{stdout: &strings.Builder{}, stderr: &lockedBuilder{}}, info: tasks.Info{Name: "t"},
-			set: tasks.Settings{Methods: []train.Method{{}, {Error: true}}, Seeds: []uint64{1, 2}, Workers: 2}}
+		return &harness{env: &env{stdout: &strings.Builder{}, stderr: &lockedBuilder{}}, parts: []*part{p}}
 	}
 	first := make(chan struct{})
-	recs, err := newHarness().each(context.Background(), func(ctx context.Context, s tasks.RunSpec) (tasks.Record, error) {
+	recs, err := newHarness().each(context.Background(), p, p.set.Runs(), func(ctx context.Context, s tasks.RunSpec) (tasks.Record, error) {
 		if s.Index == 0 {
 			<-first // finish after run 1
 		}
@@ -163,7 +163,7 @@ func TestEachConcurrent(t *testing.T) {
 	var mu sync.Mutex
 	started := map[int]bool{}
 	boom := errors.New("boom")
-	_, err = newHarness().each(context.Background(), func(ctx context.Context, s tasks.RunSpec) (tasks.Record, error) {
+	_, err = newHarness().each(context.Background(), p, p.set.Runs(), func(ctx context.Context, s tasks.RunSpec) (tasks.Record, error) {
 		mu.Lock()
 		started[s.Index] = true
 		mu.Unlock()
