@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -203,7 +204,33 @@ func TestShardResume(t *testing.T) {
 // tinyAll runs every task of `reproduce all` in a fraction of a second:
 // --iters is shared by every task, the other flags are per task.
 var tinyAll = []string{"--iters", "3", "--seeds", "2", "--spiral.predict-repeats", "1", "--spiral.methods", "vanilla,error",
-	"--spiral-sde.trajectories", "20", "--spiral-sde.data-trajectories", "300", "--spiral-sde.predict-passes", "1", "--spiral-sde.methods", "vanilla,error"}
+	"--spiral-sde.trajectories", "20", "--spiral-sde.data-trajectories", "300", "--spiral-sde.predict-passes", "1", "--spiral-sde.methods", "vanilla,error",
+	"--mnist-node.methods", "vanilla,error", "--mnist-node.batch", "8", "--mnist-node.tol", "1e-2", "--mnist-node.eval-images", "20",
+	"--mnist-node.test-images", "20", "--mnist-node.predict-repeats", "1"}
+
+// partOf returns the part of task name in h.
+func partOf(t *testing.T, h *harness, name string) *part {
+	t.Helper()
+	for _, p := range h.parts {
+		if p.info.Name == name {
+			return p
+		}
+	}
+	t.Fatalf("no task %s in %v", name, tasks.Names())
+	return nil
+}
+
+// taskProtocolOf returns the protocol of task name in p.
+func taskProtocolOf(t *testing.T, p protocol, name string) taskProtocol {
+	t.Helper()
+	for _, tp := range p.Tasks {
+		if tp.Task == name {
+			return tp
+		}
+	}
+	t.Fatalf("no task %s in the protocol %+v", name, p)
+	return taskProtocol{}
+}
 
 // failingTask is a task whose runs fail.
 type failingTask struct{ tasks.Task }
@@ -260,7 +287,8 @@ func TestReproduceAll(t *testing.T) {
 	if h == nil {
 		t.Fatalf("status %d: %s", status, e.stderr.(*lockedBuilder).b.String())
 	}
-	h.parts[1].task = failingTask{h.parts[1].task}
+	sde := partOf(t, h, "spiral-sde")
+	sde.task = failingTask{sde.task}
 	if status := h.run(context.Background()); status != exitFailure {
 		t.Fatalf("status %d, want 1: %s", status, e.stderr.(*lockedBuilder).b.String())
 	}
@@ -283,7 +311,7 @@ func TestReproduceAll(t *testing.T) {
 	// Merging the runs file says the same, with status 1.
 	status, _, stderr = runCLI(context.Background(), "merge", "--out", filepath.Join(dir, "failed2"), failed)
 	md2, _ := os.ReadFile(filepath.Join(dir, "failed2", "REPORT.md"))
-	if status != exitFailure || !bytes.Equal(md, md2) || !strings.Contains(stderr, "1 of the 2 tasks failed") {
+	if status != exitFailure || !bytes.Equal(md, md2) || !strings.Contains(stderr, fmt.Sprintf("1 of the %d tasks failed", len(tasks.Names()))) {
 		t.Errorf("merge of a failed reproduction: status %d, stderr %q", status, stderr)
 	}
 }
@@ -329,7 +357,7 @@ func TestReproduceAllUsage(t *testing.T) {
 		t.Fatalf("status %d", status)
 	}
 	p := h.protocol()
-	if p.Tasks[0].Flags["iters"] != "9" || p.Tasks[1].Flags["iters"] != "7" || !slices.Contains(p.Args, "--spiral.iters=9") || !slices.Contains(p.Args, "--spiral-sde.iters=7") {
+	if taskProtocolOf(t, p, "spiral").Flags["iters"] != "9" || taskProtocolOf(t, p, "spiral-sde").Flags["iters"] != "7" || !slices.Contains(p.Args, "--spiral.iters=9") || !slices.Contains(p.Args, "--spiral-sde.iters=7") {
 		t.Errorf("protocol %+v", p)
 	}
 }

@@ -123,6 +123,10 @@ type Config struct {
 	// FullEpochs makes EpochIters 0 (whole passes); it exists so that the
 	// full scale can state it, since a zero EpochIters means the default.
 	FullEpochs bool `json:"full_epochs,omitempty"`
+	// Iterations, if set, ends the run after that many iterations in all
+	// (the epochs still set the evaluation interval and the annealing);
+	// 0 means Epochs epochs.
+	Iterations int `json:"iterations,omitempty"`
 	// Batch is the number of images per iteration. Default 128.
 	Batch int `json:"batch"`
 	// TrainImages limits training to the first TrainImages training images
@@ -152,6 +156,9 @@ type Config struct {
 	// all). The final test accuracy always uses the whole test set.
 	// Default 500.
 	EvalImages int `json:"eval_images"`
+	// TestImages limits the final test accuracy to the first TestImages
+	// test images (0: the whole test set, the default).
+	TestImages int `json:"test_images,omitempty"`
 	// AllEval makes EvalImages 0 (whole splits) at the full scale.
 	AllEval bool `json:"all_eval,omitempty"`
 	// PredictRepeats is how many times the prediction solve is timed (the
@@ -224,7 +231,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("mnistnode: %s = %d; give at least 1", name, v)
 		}
 	}
-	for name, v := range map[string]int{"EpochIters": c.EpochIters, "TrainImages": c.TrainImages, "EvalImages": c.EvalImages, "PredictRepeats": c.PredictRepeats, "MaxSteps": c.MaxSteps} {
+	for name, v := range map[string]int{"Iterations": c.Iterations, "TestImages": c.TestImages, "EpochIters": c.EpochIters, "TrainImages": c.TrainImages, "EvalImages": c.EvalImages, "PredictRepeats": c.PredictRepeats, "MaxSteps": c.MaxSteps} {
 		if v < 0 {
 			return fmt.Errorf("mnistnode: %s = %d must not be negative", name, v)
 		}
@@ -467,7 +474,12 @@ func NewRun(cfg Config, data *Data) (*Run, error) {
 }
 
 // Iterations is the run's number of iterations.
-func (r *Run) Iterations() int { return r.cfg.Epochs * r.itersPerEpoch }
+func (r *Run) Iterations() int {
+	if r.cfg.Iterations > 0 {
+		return r.cfg.Iterations
+	}
+	return r.cfg.Epochs * r.itersPerEpoch
+}
 
 // Model returns the run's model.
 func (r *Run) Model() *Model { return r.model }
@@ -617,13 +629,12 @@ type Result struct {
 	// gradient and update work.
 	TrainTime time.Duration
 	// TrainCPU is the process's CPU time (user + system, all threads)
-	// spent in the training steps, evaluations excluded: a measure of the
-	// training work that other processes' load changes less than the wall
-	// time (meaningful when no other run shares the process).
+	// spent in the training steps, evaluations excluded (meaningful when
+	// no other run shares the process).
 	TrainCPU time.Duration
 	// Images is the number of training images processed.
 	Images int
-	// Test is the final score on the whole test set, Train on the first
+	// Test is the final score on the test set (Config.TestImages), Train on the first
 	// EvalImages training images.
 	Test, Train Score
 	Prediction  *Prediction
@@ -654,12 +665,12 @@ func Train(ctx context.Context, cfg Config, data *Data, opts train.RunOptions) (
 		return nil, err
 	}
 	r.elapsed = res.Elapsed
-	if len(r.evals) == cfg.Epochs {
+	if n := len(r.evals); n == 0 || r.evals[n-1].Iteration != r.Iterations() {
 		if err := r.evaluate(ctx, r.Iterations()); err != nil {
 			return nil, err
 		}
 	}
-	test, err := Evaluate(ctx, r.model, data.Test, 0, cfg.Tol, cfg.MaxSteps)
+	test, err := Evaluate(ctx, r.model, data.Test, cfg.TestImages, cfg.Tol, cfg.MaxSteps)
 	if err != nil {
 		return nil, err
 	}

@@ -46,6 +46,7 @@ func (t *task) Flags(fs tasks.FlagSet) {
 	fs.StringVar(&t.data, "data", "", "folder of the four IDX files (train-images-idx3-ubyte[.gz], ...), e.g. /usr/share/datasets/fashion-mnist; empty: MNIST from the GoMNIST module")
 	o.Int("epochs", func(c *Config) *int { return &c.Epochs }, fmt.Sprintf("epochs (evaluation intervals; full scale: %d)", f.Epochs), tasks.AtLeast(1))
 	o.Int("epoch-iters", func(c *Config) *int { return &c.EpochIters }, "iterations per epoch; 0: a whole pass over the training images (the full scale)", tasks.AtLeast(0))
+	o.Int("iters", func(c *Config) *int { return &c.Iterations }, "stop after this many iterations in all (0: --epochs epochs); the epochs still set the evaluation interval and the annealing", tasks.AtLeast(0))
 	o.Int("batch", func(c *Config) *int { return &c.Batch }, fmt.Sprintf("images per iteration (full scale: %d)", f.Batch), tasks.AtLeast(1))
 	o.Int("train-images", func(c *Config) *int { return &c.TrainImages }, "train on the first N training images only (0: all)", tasks.AtLeast(0))
 	o.Float("tol", func(c *Config) *float64 { return &c.Tol }, fmt.Sprintf("solver tolerance, rtol = atol, in training and evaluation (full scale: %g)", f.Tol), tasks.Positive)
@@ -53,7 +54,8 @@ func (t *task) Flags(fs tasks.FlagSet) {
 	tasks.RegularizationFlags(o, func(c *Config) *train.Regularization { return &c.Reg }, T)
 	o.Float("combo-error-coef", func(c *Config) *float64 { return &c.ComboError }, "error+stiffness: coefficient of mean_j E_j|h_j| (constant)", tasks.Positive)
 	o.Float("combo-stiffness-coef", func(c *Config) *float64 { return &c.ComboStiffness }, "error+stiffness: coefficient of mean_j S_j (constant)", tasks.Positive)
-	o.Int("eval-images", func(c *Config) *int { return &c.EvalImages }, "test and training images whose accuracy is measured after each epoch (0: all; full scale: all); the final test accuracy uses the whole test set", tasks.AtLeast(0))
+	o.Int("eval-images", func(c *Config) *int { return &c.EvalImages }, "test and training images whose accuracy is measured after each epoch (0: all; full scale: all); the final test accuracy uses --test-images", tasks.AtLeast(0))
+	o.Int("test-images", func(c *Config) *int { return &c.TestImages }, "final test accuracy on the first N test images only (0: the whole test set)", tasks.AtLeast(0))
 	o.Int("predict-repeats", func(c *Config) *int { return &c.PredictRepeats }, "timed repetitions of the prediction solve (the median is reported)", tasks.AtLeast(1))
 	t.flags = o
 }
@@ -226,8 +228,13 @@ func (t *task) configJSON() map[string]any {
 	if v.EvalImages > 0 {
 		eval = fmt.Sprintf("the first %d of each split", v.EvalImages)
 	}
+	test := "the whole test set"
+	if v.TestImages > 0 {
+		test = fmt.Sprintf("the first %d test images", v.TestImages)
+	}
 	return map[string]any{
-		"scale": string(t.set.Scale), "methods": t.set.MethodNames(), "seeds": t.set.Seeds,
+		"iterations": v.Iterations,
+		"scale":      string(t.set.Scale), "methods": t.set.MethodNames(), "seeds": t.set.Seeds,
 		"data":            map[string]any{"source": data, "pixels": "bytes / 255 in [0, 1]", "train_images": train},
 		"model":           "z' = tanh(Dense(101,784)[tanh(Dense(785,100)[z; t]); t]), z(0) = image (784), t in [0, 1]; head Dense(784,10) on z(1); Glorot-uniform weights, zero biases",
 		"loss":            "logit cross-entropy, mean over the batch",
@@ -244,7 +251,7 @@ func (t *task) configJSON() map[string]any {
 		"error+stiffness": map[string]any{"error_coef": v.ComboError, "stiffness_coef": v.ComboStiffness, "aggregation": "mean, both", "constant": true},
 		"steer":           map[string]any{"b": v.Reg.SteerB, "end_time": "U(1-b, 1+b) per iteration; 1 in evaluation"},
 		"evaluation": map[string]any{"after_each_epoch": "test and training accuracy on " + eval + "; prediction NFE on the fixed batch",
-			"final":      "test accuracy and loss on the whole test set; training accuracy and loss on " + eval,
+			"final":      "test accuracy and loss on " + test + "; training accuracy and loss on " + eval,
 			"prediction": fmt.Sprintf("one solve of the first %d training images, no gradients; median wall time of %d repetitions", PredictBatch, v.PredictRepeats),
 			"train_time": "sum over iterations of the gradient and update work (no evaluation, no data loading outside the step)"},
 	}
@@ -338,7 +345,7 @@ func notes(r *report.Results, ex []methodExtras) []string {
 			for _, e := range ex {
 				cs = append(cs, fmt.Sprintf("%s %.3g s (%.2fx)", e.Method, e.TrainCPUS, e.TrainCPUS/base))
 			}
-			out = append(out, "CPU time of the training steps (user + system, both cores; less sensitive than the wall time to other processes' load): "+strings.Join(cs, "; ")+".")
+			out = append(out, "CPU time of the training steps (user + system of the process over both cores; it also depends on the machine's load, which decides how much of the parallel kernels runs on the second core): "+strings.Join(cs, "; ")+".")
 		}
 		out = append(out, "Training throughput and the process's peak RSS (which holds the float64 data set, about 440 MB for MNIST): "+strings.Join(parts, "; ")+".")
 	}
