@@ -331,12 +331,12 @@ func TestReproduceAllUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--trajectories", "5"}, "--trajectories is a flag of spiral-sde, not of spiral: give it as --spiral-sde.trajectories"},
-		{[]string{"--methods", "vanilla"}, "takes the methods per task: --spiral.methods, --spiral-sde.methods"},
+		{[]string{"--trajectories", "5"}, "--trajectories is a flag of spiral-sde, not of " + strings.Join(slices.DeleteFunc(tasks.Names(), func(n string) bool { return n == "spiral-sde" }), ", ") + ": give it as --spiral-sde.trajectories"},
+		{[]string{"--methods", "vanilla"}, "takes the methods per task: --" + strings.Join(tasks.Names(), ".methods, --") + ".methods"},
 		{[]string{"--json", "x.json"}, "writes a results JSON per task into the report folder --out"},
 		{[]string{"--spiral.bogus", "1"}, "task spiral has no flag --bogus"},
 		{[]string{"--bogus"}, "no task has a flag --bogus"},
-		{[]string{"--iters", "x"}, `invalid value "x" for flag --iters (spiral)`},
+		{[]string{"--iters", "x"}, `invalid value "x" for flag --iters (` + tasks.Names()[0] + ")"},
 		{[]string{"--iters", "0"}, "spiral: --iters 0: give at least 1"},
 		{[]string{"--spiral-sde.methods", "steer"}, "spiral-sde: --methods: spiral-sde trains vanilla, error, stiffness or error+stiffness, not steer"},
 		{[]string{"--spiral.methods", ""}, "--spiral.methods is empty"},
