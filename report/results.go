@@ -25,6 +25,9 @@ type Results struct {
 	// claims), and Verdict sums them up in one sentence.
 	Checks  []Check `json:"checks,omitempty"`
 	Verdict string  `json:"verdict,omitempty"`
+	// Extras holds a task's further measurements (such as training
+	// throughput and memory per method), as it documents them.
+	Extras any `json:"extras,omitempty"`
 }
 
 // Check is one acceptance check: a name ("error vs vanilla"), whether it

@@ -22,3 +22,4 @@ if [[ $TAGS == *openblas* ]]; then
 fi
 run -bench 'StepStatistics' -benchtime 100x -count 5 ./ode
 run -bench 'SOSRITrainingIteration' -count 2 ./tasks/spiralsde
+run -bench 'TrainIteration' -benchtime 2x -count 2 ./tasks/mnistnode

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/whitebox-de/whitebox/report"
+	"github.com/whitebox-de/whitebox/tasks"
 	"github.com/whitebox-de/whitebox/train"
 )
 
@@ -81,7 +82,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"frobnicate"}, `whitebox: unknown command "frobnicate"`},
 		{[]string{"help", "frobnicate"}, `unknown command "frobnicate"`},
 		{[]string{"reproduce"}, "name a task"},
-		{[]string{"reproduce", "mnist-ode"}, `unknown task "mnist-ode" (known: `},
+		{[]string{"reproduce", "mnist-ode"}, `unknown task "mnist-ode" (known: ` + strings.Join(tasks.Names(), ", ") + ")"},
 		{[]string{"reproduce", "spiral", "--bogus"}, "whitebox reproduce spiral: flag provided but not defined: -bogus"},
 		{[]string{"reproduce", "spiral", "--seeds", "two"}, `invalid value "two" for flag -seeds`},
 		{[]string{"reproduce", "spiral", "extra"}, `unexpected argument "extra"`},
@@ -99,7 +100,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"train", "spiral", "--method", "error+error"}, "--method:"},
 		{[]string{"train", "spiral", "--resume", filepath.Join(dir, "missing.ckpt")}, "no such file"},
 		{[]string{"train", "spiral", "--iters", "0"}, "--iters 0"},
-		{[]string{"train", "frobnicate"}, `unknown task "frobnicate" (known: `},
+		{[]string{"train", "frobnicate"}, `unknown task "frobnicate" (known: ` + strings.Join(tasks.Names(), ", ") + ")"},
 		{[]string{"train", "spiral", "--max-steps", "-1"}, "--max-steps -1"},
 		{[]string{"train", "spiral", "--save", filepath.Join(dir, "no", "m.wb")}, "does not exist"},
 	}

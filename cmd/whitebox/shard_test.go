@@ -207,18 +207,32 @@ var tinyAll = []string{"--iters", "3", "--seeds", "2", "--spiral.predict-repeats
 	"--spiral-sde.trajectories", "20", "--spiral-sde.data-trajectories", "300", "--spiral-sde.predict-passes", "1", "--spiral-sde.methods", "vanilla,error",
 	"--physionet.batch", "16", "--physionet.train-records", "32", "--physionet.test-records", "16", "--physionet.tol", "1e-5", "--physionet.predict-repeats", "1", "--physionet.methods", "vanilla,error",
 	"--mnist-nsde.batch", "16", "--mnist-nsde.train-subset", "64", "--mnist-nsde.test-subset", "32", "--mnist-nsde.trajectories", "2",
-	"--mnist-nsde.predict-repeats", "1", "--mnist-nsde.methods", "vanilla,error"}
+	"--mnist-nsde.predict-repeats", "1", "--mnist-nsde.methods", "vanilla,error",
+	"--mnist-node.methods", "vanilla,error", "--mnist-node.batch", "8", "--mnist-node.tol", "1e-2", "--mnist-node.eval-images", "20",
+	"--mnist-node.test-images", "20", "--mnist-node.predict-repeats", "1"}
 
-// partNamed returns the part of `reproduce all` of the named task.
-func partNamed(t *testing.T, h *harness, name string) *part {
+// partOf returns the part of task name in h.
+func partOf(t *testing.T, h *harness, name string) *part {
 	t.Helper()
 	for _, p := range h.parts {
 		if p.info.Name == name {
 			return p
 		}
 	}
-	t.Fatalf("reproduce all has no task %s", name)
+	t.Fatalf("no task %s in %v", name, tasks.Names())
 	return nil
+}
+
+// taskProtocolOf returns the protocol of task name in p.
+func taskProtocolOf(t *testing.T, p protocol, name string) taskProtocol {
+	t.Helper()
+	for _, tp := range p.Tasks {
+		if tp.Task == name {
+			return tp
+		}
+	}
+	t.Fatalf("no task %s in the protocol %+v", name, p)
+	return taskProtocol{}
 }
 
 // failingTask is a task whose runs fail.
@@ -276,7 +290,7 @@ func TestReproduceAll(t *testing.T) {
 	if h == nil {
 		t.Fatalf("status %d: %s", status, e.stderr.(*lockedBuilder).b.String())
 	}
-	sde := partNamed(t, h, "spiral-sde")
+	sde := partOf(t, h, "spiral-sde")
 	sde.task = failingTask{sde.task}
 	if status := h.run(context.Background()); status != exitFailure {
 		t.Fatalf("status %d, want 1: %s", status, e.stderr.(*lockedBuilder).b.String())
@@ -321,7 +335,7 @@ func TestReproduceAllUsage(t *testing.T) {
 		want string
 	}{
 		{[]string{"--trajectories", "5"}, "--spiral-sde.trajectories"},
-		{[]string{"--methods", "vanilla"}, "--spiral.methods, --spiral-sde.methods"},
+		{[]string{"--methods", "vanilla"}, "takes the methods per task: --" + strings.Join(tasks.Names(), ".methods, --") + ".methods"},
 		{[]string{"--json", "x.json"}, "writes a results JSON per task into the report folder --out"},
 		{[]string{"--spiral.bogus", "1"}, "task spiral has no flag --bogus"},
 		{[]string{"--bogus"}, "no task has a flag --bogus"},
@@ -346,11 +360,7 @@ func TestReproduceAllUsage(t *testing.T) {
 		t.Fatalf("status %d", status)
 	}
 	p := h.protocol()
-	iters := map[string]string{}
-	for _, tp := range p.Tasks {
-		iters[tp.Task] = tp.Flags["iters"]
-	}
-	if iters["spiral"] != "9" || iters["spiral-sde"] != "7" || !slices.Contains(p.Args, "--spiral.iters=9") || !slices.Contains(p.Args, "--spiral-sde.iters=7") {
+	if taskProtocolOf(t, p, "spiral").Flags["iters"] != "9" || taskProtocolOf(t, p, "spiral-sde").Flags["iters"] != "7" || !slices.Contains(p.Args, "--spiral.iters=9") || !slices.Contains(p.Args, "--spiral-sde.iters=7") {
 		t.Errorf("protocol %+v", p)
 	}
 }

@@ -5,6 +5,7 @@ package main
 // under tasks/ and one line here.
 import (
 	_ "github.com/whitebox-de/whitebox/tasks/latentode"
+	_ "github.com/whitebox-de/whitebox/tasks/mnistnode"
 	_ "github.com/whitebox-de/whitebox/tasks/mnistnsde"
 	_ "github.com/whitebox-de/whitebox/tasks/spiral"
 	_ "github.com/whitebox-de/whitebox/tasks/spiralsde"

@@ -1,0 +1,456 @@
+package mnistnode
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/mnist"
+	"github.com/whitebox-de/whitebox/nn"
+	"github.com/whitebox-de/whitebox/ode"
+	"github.com/whitebox-de/whitebox/report"
+	"github.com/whitebox-de/whitebox/tasks"
+	"github.com/whitebox-de/whitebox/tensor"
+	"github.com/whitebox-de/whitebox/train"
+)
+
+// writeIDX writes the first nTrain training and nTest test images of ds
+// (resized to side x side by taking the top-left corner when side < 28) as
+// the four IDX files into a new folder and returns it.
+func writeIDX(t *testing.T, ds *mnist.Dataset, nTrain, nTest, side int) string {
+	t.Helper()
+	dir := t.TempDir()
+	write := func(name string, set *mnist.Set, n int) {
+		var img, lab bytes.Buffer
+		for _, w := range []uint32{2051, uint32(n), uint32(side), uint32(side)} {
+			binary.Write(&img, binary.BigEndian, w)
+		}
+		for _, w := range []uint32{2049, uint32(n)} {
+			binary.Write(&lab, binary.BigEndian, w)
+		}
+		for i := 0; i < n; i++ {
+			im := set.Image(i)
+			for r := 0; r < side; r++ {
+				for c := 0; c < side; c++ {
+					img.WriteByte(byte(math.Round(im[r*set.Cols+c] * 255)))
+				}
+			}
+			lab.WriteByte(set.Labels[i])
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+"-images-idx3-ubyte"), img.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+"-labels-idx1-ubyte"), lab.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("train", ds.Train, nTrain)
+	write("t10k", ds.Test, nTest)
+	return dir
+}
+
+// small returns a 600/200-image slice of real MNIST as an IDX folder,
+// loaded.
+func small(t *testing.T) *Data {
+	t.Helper()
+	full, err := LoadData("")
+	if err != nil {
+		t.Fatal(err) // go.mod requires GoMNIST, so its data are in the module cache
+	}
+	d, err := LoadData(writeIDX(t, full.Dataset, 600, 200, 28))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// tiny is a training configuration of a few iterations.
+func tiny(m train.Method) Config {
+	return Config{Seed: 7, Epochs: 2, EpochIters: 2, Batch: 16, Tol: 1e-3, EvalImages: 100, PredictRepeats: 1,
+		Reg: train.Regularization{Method: m}}
+}
+
+func TestTrainOnRealMNIST(t *testing.T) {
+	d := small(t)
+	ctx := context.Background()
+	for _, name := range []string{"vanilla", "error+stiffness", "steer", "taynode"} {
+		m, err := train.ParseMethod(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Train(ctx, tiny(m), d, train.RunOptions{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if res.Iterations != 4 || len(res.NFE) != 4 || len(res.Evals) != 3 || res.Images != 64 {
+			t.Fatalf("%s: %d iterations, %d NFE, %d evaluations, %d images; want 4, 4, 3 (epochs 0, 1, 2), 64",
+				name, res.Iterations, len(res.NFE), len(res.Evals), res.Images)
+		}
+		for i, e := range res.Evals {
+			if e.Epoch != i || e.Iteration != 2*i || e.PredNFE < 9 {
+				t.Errorf("%s: evaluation %d = %+v", name, i, e)
+			}
+		}
+		if res.Test.N != 200 || res.Train.N != 100 || res.Prediction.NFE < 9 || res.TrainTime <= 0 {
+			t.Errorf("%s: test %+v, train %+v, prediction %+v, train time %v", name, res.Test, res.Train, res.Prediction, res.TrainTime)
+		}
+		// Four Momentum steps on 64 images already beat chance (10%).
+		if res.Test.Accuracy < 0.2 || math.IsNaN(res.Test.Loss) {
+			t.Errorf("%s: test accuracy %.3f, loss %v after 4 iterations", name, res.Test.Accuracy, res.Test.Loss)
+		}
+	}
+}
+
+// Training the same seed twice gives the same bits; a resumed run gives
+// the bits of an uninterrupted one (evaluations included).
+func TestResumeBitIdentical(t *testing.T) {
+	d := small(t)
+	ctx := context.Background()
+	cfg := tiny(train.Method{Error: true})
+	whole, err := Train(ctx, cfg, d, train.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ck := filepath.Join(t.TempDir(), "run.ckpt")
+	// Stop after 3 iterations (in the second epoch, after its evaluation).
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	_, err = Train(cctx, cfg, d, train.RunOptions{Checkpoint: ck, Recorders: []train.Recorder{stopAt{3, cancel}}})
+	var ie *train.InterruptedError
+	if !errors.As(err, &ie) || ie.Iteration != 3 {
+		t.Fatalf("interrupted run: %v", err)
+	}
+	resumed, err := Train(ctx, cfg, d, train.RunOptions{Resume: ck})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := whole.Model.Params(), resumed.Model.Params()
+	for i := range a {
+		for k, v := range a[i].Value.Data {
+			if math.Float64bits(v) != math.Float64bits(b[i].Value.Data[k]) {
+				t.Fatalf("parameter %d element %d: %v uninterrupted, %v resumed", i, k, v, b[i].Value.Data[k])
+			}
+		}
+	}
+	if len(resumed.Evals) != len(whole.Evals) || resumed.Evals[1].TestAcc != whole.Evals[1].TestAcc || resumed.Test != whole.Test {
+		t.Errorf("evaluations differ: %+v vs %+v", resumed.Evals, whole.Evals)
+	}
+	if len(resumed.NFE) != 4 || resumed.NFE[3] != whole.NFE[3] {
+		t.Errorf("NFE history %v, want %v", resumed.NFE, whole.NFE)
+	}
+}
+
+type stopAt struct {
+	n      int
+	cancel context.CancelFunc
+}
+
+func (s stopAt) Begin(train.Info) {}
+func (s stopAt) Record(m train.Metrics) {
+	if m.Iteration == s.n {
+		s.cancel()
+	}
+}
+func (s stopAt) End(train.Result, error) {}
+
+// The gradient of one iteration's loss (cross-entropy of the head on the
+// solved state) with respect to a weight of the dynamics and one of the
+// head matches central differences.
+func TestLossGradient(t *testing.T) {
+	d := small(t)
+	ctx := context.Background()
+	m := NewModel(3)
+	x := rows(d.Train, 0, 3)
+	yh := tensor.New(3, Classes)
+	mnist.OneHot(yh.Data, d.Train.Labels[:3], Classes)
+	const tol = 1e-10
+	lossOf := func(grad bool) float64 {
+		sol, err := ode.Solve(ctx, m.problem(x, T), &ode.Options{RTol: tol, ATol: tol, Adjoint: grad})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tp := ad.NewTape()
+		z1 := tp.Leaf(sol.Z[len(sol.Z)-1], grad)
+		loss := nn.LogitCrossEntropy(m.Head.Forward(z1), tp.Const(yh))
+		if grad {
+			nn.ZeroGrad(m.Params())
+			tp.Backward(loss)
+			if _, err := sol.Backward(ctx, []*tensor.Dense{tp.Grad(z1)}, ode.Regularization{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return loss.Value().Data[0]
+	}
+	lossOf(true)
+	params := m.Params()
+	for _, c := range []struct {
+		name  string
+		p     *ad.Param
+		index int
+	}{{"dynamics W1", params[0], 250*Hidden + 7}, {"dynamics W1 time row", params[0], Dim*Hidden + 3}, {"dynamics W2", params[2], 5*Dim + 300}, {"head W", params[4], 400*Classes + 2}, {"head b", params[5], 4}} {
+		g := c.p.Grad.Data[c.index]
+		const h = 1e-5
+		v := c.p.Value.Data[c.index]
+		c.p.Value.Data[c.index] = v + h
+		lp := lossOf(false)
+		c.p.Value.Data[c.index] = v - h
+		lm := lossOf(false)
+		c.p.Value.Data[c.index] = v
+		fd := (lp - lm) / (2 * h)
+		if math.Abs(g-fd) > 1e-5*math.Max(1, math.Abs(fd)) {
+			t.Errorf("%s[%d]: gradient %.10g, central difference %.10g", c.name, c.index, g, fd)
+		}
+	}
+}
+
+// testFlags is a tasks.FlagSet over the standard library's.
+type testFlags struct {
+	*flag.FlagSet
+	set map[string]bool
+}
+
+func newFlagSet() *testFlags {
+	return &testFlags{FlagSet: flag.NewFlagSet("test", flag.ContinueOnError)}
+}
+
+func (f *testFlags) Parse(args []string) error {
+	if err := f.FlagSet.Parse(args); err != nil {
+		return err
+	}
+	f.set = map[string]bool{}
+	f.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
+	return nil
+}
+
+func (f *testFlags) IsSet(name string) bool { return f.set[name] }
+
+func newRNG() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
+
+func TestTaskSaveEvaluateAndWrongModels(t *testing.T) {
+	d := small(t)
+	ctx := context.Background()
+	tk, err := tasks.New(Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := newFlagSet()
+	tk.Flags(fs)
+	if err := fs.Parse([]string{"--data", d.Dir, "--epochs", "1", "--epoch-iters", "3", "--batch", "16", "--tol", "1e-3", "--eval-images", "50", "--predict-repeats", "1"}); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := train.ParseMethod("error")
+	if err := tk.Setup(tasks.Settings{Scale: tasks.Default, Methods: []train.Method{m}, Seeds: []uint64{5}, Workers: 1}); err != nil {
+		t.Fatal(err)
+	}
+	model := filepath.Join(t.TempDir(), "model.wbm")
+	rec, err := tk.Run(ctx, tasks.RunSpec{Method: m, Seed: 5, Save: model})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Run.TestAccuracy == nil || rec.Run.NFE < 9 || rec.Run.Iterations != 3 {
+		t.Fatalf("record %+v", rec.Run)
+	}
+	var x extra
+	if err := rec.Decode(&x); err != nil || x.Trace == nil || len(x.Trace.H) == 0 || x.ImagesPerS <= 0 {
+		t.Fatalf("extras %+v: %v", x, err)
+	}
+	ev := tk.(tasks.Evaluator)
+	res, err := ev.Evaluate(ctx, tasks.EvalSpec{Model: model, Data: d.Dir, Repeats: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The saved model is the trained one: same test accuracy and NFE.
+	if res.Method != "error" || res.Seed != 5 || res.Examples != 200 || *res.TestAccuracy != *rec.Run.TestAccuracy || res.NFE != rec.Run.NFE {
+		t.Errorf("evaluation %+v (accuracy %v), record %+v (accuracy %v)", res, *res.TestAccuracy, rec.Run, *rec.Run.TestAccuracy)
+	}
+
+	// The report's checks and figures come from the records.
+	r, err := tk.Report([]tasks.Record{rec})
+	if err != nil || r.Extras == nil || len(r.Notes) == 0 {
+		t.Fatalf("report %+v: %v", r, err)
+	}
+
+	dir := t.TempDir()
+	// A model of another task.
+	other := filepath.Join(dir, "spiral.wbm")
+	if err := tasks.SaveModel(other, nn.NewChain(nn.NewDense(2, 2, nn.Identity, newRNG())), tasks.ModelMeta{Task: "spiral"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A model file with no task.
+	plain := filepath.Join(dir, "plain.wbm")
+	if err := nn.Save(plain, NewModel(1).Module()); err != nil {
+		t.Fatal(err)
+	}
+	// This task's name on another architecture (50 hidden units).
+	rng := newRNG()
+	narrow := &Model{Dynamics: nn.NewChain(nn.NewTimeDense(Dim, 50, nn.Tanh, rng), nn.NewTimeDense(50, Dim, nn.Tanh, rng)), Head: nn.NewDense(Dim, Classes, nn.Identity, rng)}
+	shape := filepath.Join(dir, "narrow.wbm")
+	if err := tasks.SaveModel(shape, narrow.Module(), tasks.ModelMeta{Task: Name}, ModelConfig{Dim: Dim, Hidden: Hidden, Classes: Classes, T: T, Tol: 1e-4}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path, want string
+	}{{other, `saved by task "spiral"`}, {plain, "records no task"}, {shape, "architecture"}} {
+		_, err := ev.Evaluate(ctx, tasks.EvalSpec{Model: c.path, Data: d.Dir})
+		if !errors.Is(err, tasks.ErrWrongModel) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want ErrWrongModel saying %q", filepath.Base(c.path), err, c.want)
+		}
+	}
+	// Data of another image size.
+	full, _ := LoadData("")
+	_, err = ev.Evaluate(ctx, tasks.EvalSpec{Model: model, Data: writeIDX(t, full.Dataset, 600, 10, 14)})
+	if err == nil || !strings.Contains(err.Error(), "14x14") || !strings.Contains(err.Error(), "28x28") {
+		t.Errorf("14x14 data: error %v", err)
+	}
+	// A folder without the files.
+	_, err = ev.Evaluate(ctx, tasks.EvalSpec{Model: model, Data: dir})
+	if err == nil || !strings.Contains(err.Error(), "train-images-idx3-ubyte") {
+		t.Errorf("empty folder: error %v", err)
+	}
+}
+
+func TestSetupErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--data", "/nonexistent"}, "not a folder"},
+		{[]string{"--steer-b", "1"}, "--steer-b 1"},
+		{[]string{"--batch", "0"}, "--batch 0"},
+		{[]string{"--tol", "-1"}, "--tol -1"},
+	} {
+		tk, _ := tasks.New(Name)
+		fs := newFlagSet()
+		tk.Flags(fs)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		m, _ := train.ParseMethod("steer")
+		err := tk.Setup(tasks.Settings{Scale: tasks.Default, Methods: []train.Method{m}, Seeds: []uint64{1}})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one containing %q", c.args, err, c.want)
+		}
+	}
+}
+
+func TestChecks(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	mk := func(nfe, acc, tt float64) []report.Run {
+		return []report.Run{
+			{Method: "vanilla", NFE: 60, TestAccuracy: f(0.90), TrainTimeS: 100, TestLoss: f(0.3)},
+			{Method: "error", NFE: int(nfe), TestAccuracy: f(acc), TrainTimeS: tt, TestLoss: f(0.3)},
+		}
+	}
+	for _, c := range []struct {
+		runs []report.Run
+		pass []bool
+	}{
+		{mk(45, 0.895, 90), []bool{true, true, true}},
+		{mk(50, 0.895, 90), []bool{false, true, true}},
+		{mk(45, 0.885, 90), []bool{true, false, true}},
+		{mk(45, 0.91, 101), []bool{true, true, false}},
+	} {
+		r := &report.Results{Runs: c.runs, Summary: report.Summarize(c.runs, []string{"vanilla", "error"})}
+		checks, verdict := Checks(r)
+		all := true
+		for i, ch := range checks {
+			all = all && ch.Pass
+			if ch.Pass != c.pass[i] || !strings.HasPrefix(ch.Text, "Check ") {
+				t.Errorf("%+v: check %d = %+v, want pass %v", c.runs[1], i, ch, c.pass[i])
+			}
+		}
+		if all != strings.Contains(verdict, "is shown") {
+			t.Errorf("verdict %q for checks %+v", verdict, checks)
+		}
+	}
+}
+
+func TestErrorCoefficientPerEpoch(t *testing.T) {
+	c := Config{Epochs: 75, Reg: train.Regularization{Method: train.Method{Error: true}}}.withDefaults()
+	for _, e := range []int{0, 1, 74} {
+		want := 100 * math.Exp(-math.Log(10)/75*float64(e))
+		if got := c.regAt(e).Error; math.Abs(got-want) > 1e-12*want {
+			t.Errorf("epoch %d: coefficient %v, want %v", e, got, want)
+		}
+	}
+	c.Reg.Method.Stiffness = true
+	r := c.regAt(10)
+	if r.Error != 10 || r.Stiffness != 1 || r.ErrorAgg != ode.Mean || r.StiffnessAgg != ode.Mean {
+		t.Errorf("error+stiffness: %+v, want 10 and 1, both mean", r)
+	}
+	c.Reg.Method.Error = false
+	r = c.regAt(10)
+	if r.Error != 0 || r.Stiffness != 0.1 || r.StiffnessAgg != ode.Max {
+		t.Errorf("stiffness: %+v, want 0.1, max", r)
+	}
+}
+
+// The gradient of the taynode and rnode objectives (cross entropy of the
+// head on the augmented solve's model columns plus the weighted integral)
+// matches central differences, for weights of the dynamics and the head.
+func TestAugmentedObjectiveGradient(t *testing.T) {
+	d := small(t)
+	ctx := context.Background()
+	x := rows(d.Train, 0, 2)
+	yh := tensor.New(2, Classes)
+	mnist.OneHot(yh.Data, d.Train.Labels[:2], Classes)
+	const tol = 1e-10
+	for _, name := range []string{"taynode", "rnode"} {
+		meth, err := train.ParseMethod(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := Config{Reg: train.Regularization{Method: meth}}.withDefaults()
+		rr := cfg.reg()
+		// A weight large enough that the integral shapes the gradient.
+		rr.TayNODECoef, rr.RNODEKineticCoef, rr.RNODEJacobianCoef = 1, 1, 1
+		m := NewModel(5)
+		objective := func(grad bool) (float64, *augmented) {
+			a, err := augmentedObjective(ctx, m, x, yh, T, tol, 0, ode.Regularization{}, rr, 11, grad)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.sol.Release()
+			j := a.loss
+			for _, n := range a.aug.Names() {
+				j += a.coefs[n] * a.values[n]
+			}
+			return j, a
+		}
+		nn.ZeroGrad(m.Params())
+		_, a := objective(true)
+		for _, n := range a.aug.Names() {
+			if !(a.values[n] > 1e-3*a.loss) {
+				t.Fatalf("%s: integral %s = %g is negligible beside the cross entropy %g", name, n, a.values[n], a.loss)
+			}
+		}
+		params := m.Params()
+		for _, c := range []struct {
+			label string
+			p     *ad.Param
+			index int
+		}{{"dynamics W1", params[0], 250*Hidden + 7}, {"dynamics W1 time row", params[0], Dim*Hidden + 3}, {"dynamics b2", params[3], 300}, {"head W", params[4], 400*Classes + 2}} {
+			g := c.p.Grad.Data[c.index]
+			const h = 1e-5
+			v := c.p.Value.Data[c.index]
+			c.p.Value.Data[c.index] = v + h
+			jp, _ := objective(false)
+			c.p.Value.Data[c.index] = v - h
+			jm, _ := objective(false)
+			c.p.Value.Data[c.index] = v
+			fd := (jp - jm) / (2 * h)
+			if math.Abs(g-fd) > 1e-5*math.Max(1e-3, math.Abs(fd)) {
+				t.Errorf("%s %s[%d]: gradient %.10g, central difference %.10g", name, c.label, c.index, g, fd)
+			}
+		}
+	}
+}
