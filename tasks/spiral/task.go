@@ -123,7 +123,7 @@ func (t *task) Run(ctx context.Context, spec tasks.RunSpec) (tasks.Record, error
 	}
 	run := report.Run{Method: res.Method, Seed: int(res.Seed), Iterations: res.Iterations,
 		TrainTimeS: res.TrainTime.Seconds(), PredictTimeS: res.Prediction.Time.Seconds(),
-		NFE: res.Prediction.NFE, TrainLoss: res.Prediction.Loss, Budget: tasks.BudgetRecord(res.Budget)}
+		NFE: res.Prediction.NFE, TrainLoss: res.Prediction.Loss, Budget: res.Budget}
 	return tasks.NewRecord(run, x)
 }
 

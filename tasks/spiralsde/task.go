@@ -129,7 +129,7 @@ func (t *task) Run(ctx context.Context, spec tasks.RunSpec) (tasks.Record, error
 	}
 	run := report.Run{Method: res.Config.Reg.Method.String(), Seed: int(res.Config.Seed), Iterations: len(res.Iterations),
 		TrainTimeS: res.TrainTime.Seconds(), PredictTimeS: res.PredictTime.Seconds(),
-		NFE: int(math.Round(res.PredictNFE)), TrainLoss: res.Loss, Budget: tasks.BudgetRecord(res.Budget)}
+		NFE: int(math.Round(res.PredictNFE)), TrainLoss: res.Loss, Budget: res.Budget}
 	return tasks.NewRecord(run, x)
 }
 
