@@ -44,4 +44,8 @@
 // train.BudgetOutcome), and the harness's --sweep-budget then works for it
 // too. Overrides declares a task's protocol flags over its configuration
 // type so that flags given on the command line override the chosen scale.
+// A training step whose solve failed asks SkipFailedSolve whether to skip
+// the iteration (a failed solve, fewer than MaxFailedSolves in a row) or
+// to end the run, and steps its optimizer through StepFinite, which
+// refuses a gradient with NaN or infinite entries.
 package tasks
