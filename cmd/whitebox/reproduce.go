@@ -366,22 +366,33 @@ func runName(p *part, s tasks.RunSpec) string {
 	return tasks.RunName(p.info.Name, s.Method, s.Seed)
 }
 
-// openMetrics opens the metrics file: truncated for a fresh start; on
-// --resume, trimmed to the iterations the checkpoints hold.
+// openMetrics opens the metrics file of the runs this process trains.
 func (h *harness) openMetrics() (*os.File, error) {
+	return h.openMetricsOf(func(run func(*harness, *part, tasks.RunSpec)) {
+		for _, j := range h.mine() {
+			run(h, j.part, j.spec)
+		}
+	})
+}
+
+// openMetricsOf opens the metrics file: truncated for a fresh start; on
+// --resume, trimmed to the iterations the checkpoints hold. runs calls run
+// for each run (the harness whose checkpoints hold it, its part and spec);
+// it is called on --resume only.
+func (h *harness) openMetricsOf(runs func(run func(*harness, *part, tasks.RunSpec))) (*os.File, error) {
 	if h.metricsPath == "" {
 		return nil, nil
 	}
 	mode := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 	if h.resume {
 		upTo := map[string]int{}
-		for _, j := range h.mine() {
+		runs(func(ch *harness, p *part, s tasks.RunSpec) {
 			n := 0
-			if info, err := train.ReadCheckpointInfo(h.checkpointPath(j.part, j.spec)); err == nil {
+			if info, err := train.ReadCheckpointInfo(ch.checkpointPath(p, s)); err == nil {
 				n = info.Iteration
 			}
-			upTo[runName(j.part, j.spec)] = n
-		}
+			upTo[runName(p, s)] = n
+		})
 		err := train.TrimMetrics(h.metricsPath, func(m train.Metrics) bool {
 			n, ours := upTo[m.Run]
 			return !ours || m.Iteration <= n
