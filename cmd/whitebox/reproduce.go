@@ -302,13 +302,7 @@ func (h *harness) mine() []job {
 // that --resume has checkpoints to resume and that a fresh start does not
 // overwrite another reproduction's checkpoints without --force.
 func (h *harness) checkOutputs() error {
-	if err := writableFile("json", h.json); err != nil {
-		return err
-	}
-	if err := writableFile("metrics", h.metricsPath); err != nil {
-		return err
-	}
-	if err := writableDir("out", h.out); err != nil {
+	if err := h.checkOutputFiles(); err != nil {
 		return err
 	}
 	if h.ckptDir == "" {
@@ -337,6 +331,19 @@ func (h *harness) checkOutputs() error {
 			h.ckptDir, existing[0], more(len(existing)-1))
 	}
 	return writableDir("checkpoint-dir", h.ckptDir)
+}
+
+// checkOutputFiles checks that the results JSON and metrics files can be
+// written and that the figure or shard directory exists (created if
+// missing) and takes files.
+func (h *harness) checkOutputFiles() error {
+	if err := writableFile("json", h.json); err != nil {
+		return err
+	}
+	if err := writableFile("metrics", h.metricsPath); err != nil {
+		return err
+	}
+	return writableDir("out", h.out)
 }
 
 func fileExists(path string) bool {

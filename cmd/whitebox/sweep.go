@@ -133,13 +133,7 @@ func (h *harness) checkSweep() error {
 	} else if s.coefVals, err = parsePositives("sweep-coefs", s.coefs); err != nil {
 		return err
 	}
-	if err := writableFile("json", h.json); err != nil {
-		return err
-	}
-	if err := writableFile("metrics", h.metricsPath); err != nil {
-		return err
-	}
-	if err := writableDir("out", h.out); err != nil {
+	if err := h.checkOutputFiles(); err != nil {
 		return err
 	}
 	if h.ckptDir == "" {
