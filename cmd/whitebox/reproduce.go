@@ -606,6 +606,18 @@ func (h *harness) interrupted() int {
 	return exitInterrupted
 }
 
+// writeJSON writes the results JSON to --json, if given, and says so.
+func (h *harness) writeJSON(res *report.Results) error {
+	if h.json == "" {
+		return nil
+	}
+	if err := res.WriteJSON(h.json); err != nil {
+		return err
+	}
+	fmt.Fprintf(h.stderr, "%s: results written to %s\n", h.cmd, h.json)
+	return nil
+}
+
 // writeOne writes the outputs of a one-task reproduction from all of its
 // records: the table to stdout, the results JSON (--json) and the figures
 // (--out).
@@ -618,11 +630,8 @@ func (h *harness) writeOne(ctx context.Context, recs []tasks.Record) int {
 	if err := writeMarkdown(h.stdout, res, h.scale, len(p.set.Seeds)); err != nil {
 		return failure(h.env, h.cmd, err)
 	}
-	if h.json != "" {
-		if err := res.WriteJSON(h.json); err != nil {
-			return failure(h.env, h.cmd, err)
-		}
-		fmt.Fprintf(h.stderr, "%s: results written to %s\n", h.cmd, h.json)
+	if err := h.writeJSON(res); err != nil {
+		return failure(h.env, h.cmd, err)
 	}
 	if h.out != "" {
 		if err := os.MkdirAll(h.out, 0o755); err != nil {

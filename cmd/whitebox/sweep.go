@@ -313,11 +313,8 @@ func (h *harness) runSweep(ctx context.Context) int {
 	if err := writeMarkdown(h.stdout, &md, h.scale, len(h.parts[0].set.Seeds)); err != nil {
 		return failure(h.env, h.cmd, err)
 	}
-	if h.json != "" {
-		if err := res.WriteJSON(h.json); err != nil {
-			return failure(h.env, h.cmd, err)
-		}
-		fmt.Fprintf(h.stderr, "%s: results written to %s\n", h.cmd, h.json)
+	if err := h.writeJSON(res); err != nil {
+		return failure(h.env, h.cmd, err)
 	}
 	if h.out != "" {
 		figs, err := sweepFigures(h.out, pts)
