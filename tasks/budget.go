@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/whitebox-de/whitebox/report"
 	"github.com/whitebox-de/whitebox/train"
 )
 
@@ -107,16 +106,6 @@ func CheckBudget(fs FlagSet, b train.Budget, methods []train.Method) error {
 		return fmt.Errorf("--error-coef-final: with %s the error coefficient is set online, starting from --error-coef; drop --error-coef-final", flag)
 	}
 	return nil
-}
-
-// BudgetRecord is the results JSON's record of a budgeted run (nil for
-// nil).
-func BudgetRecord(o *train.BudgetOutcome) *report.Budget {
-	if o == nil {
-		return nil
-	}
-	b := report.Budget(*o)
-	return &b
 }
 
 // FlagSet returns the flag set the overrides are declared on (for IsSet).

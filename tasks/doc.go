@@ -39,9 +39,15 @@
 // --predict-time-budget, --budget-regularizer, --budget-gain,
 // --budget-smoothing) into a train.Budget; a task that declares them calls
 // CheckBudget in Setup, builds each run's train.BudgetController (its At in
-// place of the Regularization's, its Attach on the loop) and records the
-// outcome with BudgetRecord, and the harness's --sweep-budget then works for
-// it too. Overrides declares a
-// task's protocol flags over its configuration type so that flags given on
-// the command line override the chosen scale.
+// place of the Regularization's, its Attach on the loop) and records its
+// Outcome as the run's report.Run.Budget (report.Budget is
+// train.BudgetOutcome), and the harness's --sweep-budget then works for it
+// too. Overrides declares a task's protocol flags over its configuration
+// type so that flags given on the command line override the chosen scale;
+// its Configure does the common part of Setup (the scale's configuration,
+// the flags given, a check for each method).
+// A training step whose solve failed asks SkipFailedSolve whether to skip
+// the iteration (a failed solve, fewer than MaxFailedSolves in a row) or
+// to end the run, and steps its optimizer through StepFinite, which
+// refuses a gradient with NaN or infinite entries.
 package tasks

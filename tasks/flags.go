@@ -114,6 +114,37 @@ func (o *Overrides[C]) Apply(c *C) error {
 	return nil
 }
 
+// Configure is what a task's Setup starts with. It takes the
+// configuration of the settings' scale: the defaults given to
+// NewOverrides, which are the default scale's, or full with --scale full.
+// It applies the flags given on the command line (Apply), then prepare
+// (nil: none), which sets what comes from elsewhere (the settings' step
+// bound, a data path) and may reject the whole configuration, and then
+// check for each method of the settings, which rejects a method the task
+// cannot train or a configuration invalid for it (check gets a copy of the
+// configuration and sets the method itself). It returns the configuration
+// without a method, or the first error.
+func (o *Overrides[C]) Configure(s Settings, full C, prepare func(*C) error, check func(C, train.Method) error) (C, error) {
+	c := o.defaults
+	if s.Scale == Full {
+		c = full
+	}
+	if err := o.Apply(&c); err != nil {
+		return c, err
+	}
+	if prepare != nil {
+		if err := prepare(&c); err != nil {
+			return c, err
+		}
+	}
+	for _, m := range s.Methods {
+		if err := check(c, m); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
 // AtLeast returns a check that an int is at least n.
 func AtLeast(n int) func(int) error {
 	return func(v int) error {

@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"errors"
 	"flag"
 	"strings"
 	"testing"
@@ -80,6 +81,74 @@ func TestOverrides(t *testing.T) {
 		if err := o.Apply(&x); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.args, err, c.want)
 		}
+	}
+}
+
+// Configure starts from the scale's configuration, applies the flags
+// given, then prepare, then checks each method on a copy, and stops at the
+// first error.
+func TestConfigure(t *testing.T) {
+	var o *Overrides[cfg]
+	declare := func(fs FlagSet) {
+		o = NewOverrides(fs, cfg{N: 10, X: 1})
+		o.Float("x", func(c *cfg) *float64 { return &c.X }, "", Positive)
+	}
+	parse(t, declare, "-x", "3")
+	full := cfg{N: 99, X: 7}
+	methods := []train.Method{{}, {Error: true}, {Stiffness: true}}
+	var checked []string
+	prepare := func(c *cfg) error {
+		if c.X != 3 {
+			t.Errorf("prepare before the flags were applied: %+v", *c)
+		}
+		c.Reg.ErrorCoef = 5
+		return nil
+	}
+	check := func(c cfg, m train.Method) error {
+		if c.Reg.ErrorCoef != 5 {
+			t.Errorf("check before prepare: %+v", c)
+		}
+		c.Reg.Method = m
+		checked = append(checked, c.Reg.Method.String())
+		return nil
+	}
+	for _, sc := range []struct {
+		scale Scale
+		n     int
+	}{{Default, 10}, {Full, 99}} {
+		checked = nil
+		c, err := o.Configure(Settings{Scale: sc.scale, Methods: methods}, full, prepare, check)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.N != sc.n || c.X != 3 || c.Reg.ErrorCoef != 5 || c.Reg.Method != (train.Method{}) {
+			t.Errorf("%s scale: configured %+v, want N %d, the flag's X 3, prepare's error coefficient and no method", sc.scale, c, sc.n)
+		}
+		if got := strings.Join(checked, ","); got != "vanilla,error,stiffness" {
+			t.Errorf("%s scale: checked %s, want every method in order", sc.scale, got)
+		}
+	}
+	// The first error stops it: a bad flag before prepare, prepare's before
+	// the checks, a method's before the next method's.
+	bad := errors.New("bad")
+	calls := 0
+	counting := func(c cfg, m train.Method) error {
+		calls++
+		if m.Error {
+			return bad
+		}
+		return nil
+	}
+	if _, err := o.Configure(Settings{Methods: methods}, full, nil, counting); err != bad || calls != 2 {
+		t.Errorf("a method's error: %v after %d checks, want it after 2", err, calls)
+	}
+	calls = 0
+	if _, err := o.Configure(Settings{Methods: methods}, full, func(*cfg) error { return bad }, counting); err != bad || calls != 0 {
+		t.Errorf("prepare's error: %v after %d checks, want it before any", err, calls)
+	}
+	parse(t, declare, "-x", "-1")
+	if _, err := o.Configure(Settings{Methods: methods}, full, func(*cfg) error { return bad }, counting); err == nil || !strings.Contains(err.Error(), "--x -1") {
+		t.Errorf("a bad flag: %v, want its error", err)
 	}
 }
 

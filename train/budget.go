@@ -636,9 +636,9 @@ func (c *BudgetController) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
-// BudgetOutcome says how a budgeted run ended. Its fields and their order
-// are those of report.Budget, the results JSON's record of it (the one
-// converts to the other).
+// BudgetOutcome says how a budgeted run ended. It is also the results
+// JSON's record of it (report.Budget is this type), so its JSON field names
+// are part of that file's schema.
 type BudgetOutcome struct {
 	// Regularizer is the part whose coefficient was set.
 	Regularizer string `json:"regularizer"`

@@ -1,57 +1,14 @@
 package main
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/whitebox-de/whitebox/physionet"
+	"github.com/whitebox-de/whitebox/internal/physionettest"
 	"github.com/whitebox-de/whitebox/report"
 )
-
-// physionetRecords writes the first n record files of the committed set-a
-// archive into a new folder.
-func physionetRecords(t *testing.T, n int) string {
-	t.Helper()
-	path, err := physionet.DefaultArchive()
-	if err != nil {
-		t.Skip(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(zr)
-	dir := t.TempDir()
-	for k := 0; k < n; {
-		h, err := tr.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !physionet.IsRecordFile(filepath.Base(h.Name)) {
-			continue
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(h.Name)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		k++
-	}
-	return dir
-}
 
 // A tiny `reproduce physionet` on the real records (table, results JSON with
 // test losses, figures), then `train physionet --save` and `eval physionet`
@@ -87,7 +44,7 @@ func TestPhysionetReproduceTrainEval(t *testing.T) {
 	if status, _, stderr := runCLI(context.Background(), append([]string{"train", "physionet", "--method", "stiffness", "--seed", "3", "--save", model}, tiny...)...); status != 0 {
 		t.Fatalf("train: status %d, stderr:\n%s", status, stderr)
 	}
-	recs := physionetRecords(t, 10)
+	recs := physionettest.RecordFolder(t, 10)
 	status, stdout, stderr = runCLI(context.Background(), "eval", "physionet", "--model", model, "--data", recs, "--repeats", "1")
 	if status != 0 || !strings.Contains(stdout, "physionet stiffness seed 3 on "+recs+" (10 examples)") || !strings.Contains(stdout, "loss ") {
 		t.Errorf("eval: status %d, stdout:\n%s\nstderr:\n%s", status, stdout, stderr)

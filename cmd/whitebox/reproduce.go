@@ -302,13 +302,7 @@ func (h *harness) mine() []job {
 // that --resume has checkpoints to resume and that a fresh start does not
 // overwrite another reproduction's checkpoints without --force.
 func (h *harness) checkOutputs() error {
-	if err := writableFile("json", h.json); err != nil {
-		return err
-	}
-	if err := writableFile("metrics", h.metricsPath); err != nil {
-		return err
-	}
-	if err := writableDir("out", h.out); err != nil {
+	if err := h.checkOutputFiles(); err != nil {
 		return err
 	}
 	if h.ckptDir == "" {
@@ -339,6 +333,19 @@ func (h *harness) checkOutputs() error {
 	return writableDir("checkpoint-dir", h.ckptDir)
 }
 
+// checkOutputFiles checks that the results JSON and metrics files can be
+// written and that the figure or shard directory exists (created if
+// missing) and takes files.
+func (h *harness) checkOutputFiles() error {
+	if err := writableFile("json", h.json); err != nil {
+		return err
+	}
+	if err := writableFile("metrics", h.metricsPath); err != nil {
+		return err
+	}
+	return writableDir("out", h.out)
+}
+
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
@@ -366,22 +373,33 @@ func runName(p *part, s tasks.RunSpec) string {
 	return tasks.RunName(p.info.Name, s.Method, s.Seed)
 }
 
-// openMetrics opens the metrics file: truncated for a fresh start; on
-// --resume, trimmed to the iterations the checkpoints hold.
+// openMetrics opens the metrics file of the runs this process trains.
 func (h *harness) openMetrics() (*os.File, error) {
+	return h.openMetricsOf(func(run func(*harness, *part, tasks.RunSpec)) {
+		for _, j := range h.mine() {
+			run(h, j.part, j.spec)
+		}
+	})
+}
+
+// openMetricsOf opens the metrics file: truncated for a fresh start; on
+// --resume, trimmed to the iterations the checkpoints hold. runs calls run
+// for each run (the harness whose checkpoints hold it, its part and spec);
+// it is called on --resume only.
+func (h *harness) openMetricsOf(runs func(run func(*harness, *part, tasks.RunSpec))) (*os.File, error) {
 	if h.metricsPath == "" {
 		return nil, nil
 	}
 	mode := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 	if h.resume {
 		upTo := map[string]int{}
-		for _, j := range h.mine() {
+		runs(func(ch *harness, p *part, s tasks.RunSpec) {
 			n := 0
-			if info, err := train.ReadCheckpointInfo(h.checkpointPath(j.part, j.spec)); err == nil {
+			if info, err := train.ReadCheckpointInfo(ch.checkpointPath(p, s)); err == nil {
 				n = info.Iteration
 			}
-			upTo[runName(j.part, j.spec)] = n
-		}
+			upTo[runName(p, s)] = n
+		})
 		err := train.TrimMetrics(h.metricsPath, func(m train.Metrics) bool {
 			n, ours := upTo[m.Run]
 			return !ours || m.Iteration <= n
@@ -588,6 +606,18 @@ func (h *harness) interrupted() int {
 	return exitInterrupted
 }
 
+// writeJSON writes the results JSON to --json, if given, and says so.
+func (h *harness) writeJSON(res *report.Results) error {
+	if h.json == "" {
+		return nil
+	}
+	if err := res.WriteJSON(h.json); err != nil {
+		return err
+	}
+	fmt.Fprintf(h.stderr, "%s: results written to %s\n", h.cmd, h.json)
+	return nil
+}
+
 // writeOne writes the outputs of a one-task reproduction from all of its
 // records: the table to stdout, the results JSON (--json) and the figures
 // (--out).
@@ -600,11 +630,8 @@ func (h *harness) writeOne(ctx context.Context, recs []tasks.Record) int {
 	if err := writeMarkdown(h.stdout, res, h.scale, len(p.set.Seeds)); err != nil {
 		return failure(h.env, h.cmd, err)
 	}
-	if h.json != "" {
-		if err := res.WriteJSON(h.json); err != nil {
-			return failure(h.env, h.cmd, err)
-		}
-		fmt.Fprintf(h.stderr, "%s: results written to %s\n", h.cmd, h.json)
+	if err := h.writeJSON(res); err != nil {
+		return failure(h.env, h.cmd, err)
 	}
 	if h.out != "" {
 		if err := os.MkdirAll(h.out, 0o755); err != nil {

@@ -133,13 +133,7 @@ func (h *harness) checkSweep() error {
 	} else if s.coefVals, err = parsePositives("sweep-coefs", s.coefs); err != nil {
 		return err
 	}
-	if err := writableFile("json", h.json); err != nil {
-		return err
-	}
-	if err := writableFile("metrics", h.metricsPath); err != nil {
-		return err
-	}
-	if err := writableDir("out", h.out); err != nil {
+	if err := h.checkOutputFiles(); err != nil {
 		return err
 	}
 	if h.ckptDir == "" {
@@ -263,39 +257,16 @@ type errUsage struct{ status int }
 
 func (e errUsage) Error() string { return fmt.Sprintf("usage error (status %d)", e.status) }
 
-// openSweepMetrics opens the metrics file of a sweep: truncated for a
-// fresh start; on --resume, trimmed to the iterations the checkpoints hold.
+// openSweepMetrics opens the metrics file of a sweep's runs.
 func (h *harness) openSweepMetrics(pts []*sweepPoint) (*os.File, error) {
-	if h.metricsPath == "" {
-		return nil, nil
-	}
-	mode := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
-	if h.resume {
-		upTo := map[string]int{}
+	return h.openMetricsOf(func(run func(*harness, *part, tasks.RunSpec)) {
 		for _, p := range pts {
 			sub, sp := h.pointHarness(p)
 			for _, s := range sp.set.Runs() {
-				n := 0
-				if info, err := train.ReadCheckpointInfo(sub.checkpointPath(sp, s)); err == nil {
-					n = info.Iteration
-				}
-				upTo[runName(sp, s)] = n
+				run(sub, sp, s)
 			}
 		}
-		err := train.TrimMetrics(h.metricsPath, func(m train.Metrics) bool {
-			n, ours := upTo[m.Run]
-			return !ours || m.Iteration <= n
-		})
-		if err != nil {
-			return nil, err
-		}
-		mode = os.O_CREATE | os.O_WRONLY | os.O_APPEND
-	}
-	f, err := os.OpenFile(h.metricsPath, mode, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("opening the metrics file: %v", errors.Unwrap(err))
-	}
-	return f, nil
+	})
 }
 
 // runSweep is `whitebox reproduce <task> --sweep-budget`: vanilla first
@@ -342,11 +313,8 @@ func (h *harness) runSweep(ctx context.Context) int {
 	if err := writeMarkdown(h.stdout, &md, h.scale, len(h.parts[0].set.Seeds)); err != nil {
 		return failure(h.env, h.cmd, err)
 	}
-	if h.json != "" {
-		if err := res.WriteJSON(h.json); err != nil {
-			return failure(h.env, h.cmd, err)
-		}
-		fmt.Fprintf(h.stderr, "%s: results written to %s\n", h.cmd, h.json)
+	if err := h.writeJSON(res); err != nil {
+		return failure(h.env, h.cmd, err)
 	}
 	if h.out != "" {
 		figs, err := sweepFigures(h.out, pts)

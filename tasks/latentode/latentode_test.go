@@ -1,20 +1,17 @@
 package latentode
 
 import (
-	"archive/tar"
-	"compress/gzip"
 	"context"
 	"errors"
-	"io"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/internal/gradcheck"
+	"github.com/whitebox-de/whitebox/internal/physionettest"
 	"github.com/whitebox-de/whitebox/nn"
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/physionet"
@@ -251,45 +248,6 @@ func TestConfigValidate(t *testing.T) {
 
 }
 
-// recordFolder writes the first n record files of the committed archive
-// into a new folder.
-func recordFolder(t *testing.T, n int) string {
-	t.Helper()
-	path, err := physionet.DefaultArchive()
-	if err != nil {
-		t.Skip(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := tar.NewReader(zr)
-	dir := t.TempDir()
-	for k := 0; k < n; {
-		h, err := tr.Next()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !physionet.IsRecordFile(filepath.Base(h.Name)) {
-			continue
-		}
-		b, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, filepath.Base(h.Name)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		k++
-	}
-	return dir
-}
-
 // TestTrainSaveEvalOnRealRecords trains a few iterations on the committed
 // archive, saves the model, evaluates it on records of a folder with the
 // saved statistics (the metric computed directly agrees), and refuses a
@@ -319,7 +277,7 @@ func TestTrainSaveEvalOnRealRecords(t *testing.T) {
 	if err := SaveModel(model, res.Model, res.Method, res.Seed, data.Stats, res.Config); err != nil {
 		t.Fatal(err)
 	}
-	recs := recordFolder(t, 12)
+	recs := physionettest.RecordFolder(t, 12)
 	tk, err := tasks.New(TaskName)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"github.com/whitebox-de/whitebox/physionet"
 	"github.com/whitebox-de/whitebox/report"
 	"github.com/whitebox-de/whitebox/tasks"
+	"github.com/whitebox-de/whitebox/train"
 )
 
 func init() { tasks.Register(func() tasks.Task { return new(task) }) }
@@ -77,22 +78,15 @@ func (t *task) Flags(fs tasks.FlagSet) {
 }
 
 func (t *task) Setup(s tasks.Settings) error {
-	c := Default()
-	if s.Scale == tasks.Full {
-		c = Full()
-	}
-	c.Data = t.cfg.Data
-	c = c.withDefaults()
-	if err := t.flags.Apply(&c); err != nil {
+	c, err := t.flags.Configure(s, Full().withDefaults(), func(c *Config) error {
+		c.Data, c.MaxSteps = t.cfg.Data, s.MaxSteps
+		return nil
+	}, func(c Config, m train.Method) error {
+		c.Reg.Method = m
+		return c.Validate()
+	})
+	if err != nil {
 		return err
-	}
-	c.MaxSteps = s.MaxSteps
-	for _, m := range s.Methods {
-		cm := c
-		cm.Reg.Method = m
-		if err := cm.Validate(); err != nil {
-			return err
-		}
 	}
 	t.set, t.cfg = s, c
 	return nil

@@ -72,24 +72,18 @@ func (t *task) Flags(fs tasks.FlagSet) {
 }
 
 func (t *task) Setup(s tasks.Settings) error {
-	c := Config{}
-	if s.Scale == tasks.Full {
-		c = Full()
-	}
-	c = c.withDefaults()
-	if err := t.flags.Apply(&c); err != nil {
-		return err
-	}
-	c.MaxSteps, c.Data = s.MaxSteps, t.data
-	for _, m := range s.Methods {
+	c, err := t.flags.Configure(s, Full().withDefaults(), func(c *Config) error {
+		c.MaxSteps, c.Data = s.MaxSteps, t.data
+		return nil
+	}, func(c Config, m train.Method) error {
 		if m.STEER {
 			return fmt.Errorf("--methods: mnist-nsde trains vanilla, error, stiffness or error+stiffness, not %s", m)
 		}
-		cm := c
-		cm.Reg.Method = m
-		if err := cm.validate(); err != nil {
-			return err
-		}
+		c.Reg.Method = m
+		return c.validate()
+	})
+	if err != nil {
+		return err
 	}
 	if _, err := LoadData(c.Data); err != nil {
 		return fmt.Errorf("--data %q: %v", c.Data, err)

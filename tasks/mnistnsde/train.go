@@ -3,7 +3,6 @@ package mnistnsde
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -16,6 +15,7 @@ import (
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/optim"
 	"github.com/whitebox-de/whitebox/sde"
+	"github.com/whitebox-de/whitebox/tasks"
 	"github.com/whitebox-de/whitebox/tensor"
 	"github.com/whitebox-de/whitebox/train"
 )
@@ -241,6 +241,9 @@ type IterationMetrics struct {
 	Time time.Duration
 }
 
+// failed reports an iteration skipped because its solve failed.
+func (m IterationMetrics) failed() bool { return m.Failed }
+
 // EvalPoint is an evaluation made during training: after Iteration
 // iterations (0: before training).
 type EvalPoint struct {
@@ -291,8 +294,6 @@ type Result struct {
 // SpreadImages is the number of test images whose per-trajectory logits a
 // Result keeps.
 const SpreadImages = 4
-
-const maxConsecutiveFailures = 10
 
 // Run trains the MNIST neural SDE with Adam through a train.Loop and
 // evaluates it. Solves that fail (an sde.SolveError) skip their iteration;
@@ -439,28 +440,16 @@ func (r *run) step(ctx context.Context, it int, _ *rand.Rand) (train.Metrics, er
 	m, err := r.model.gradient(ctx, x, y, r.ybuf[:n], r.cfg.solveOptions(mixSeed(r.cfg.Seed, uint64(it+1)), true), reg, r.tpE, r.tpH)
 	m.Iteration = it + 1
 	if err != nil {
-		if ctx.Err() != nil {
-			return train.Metrics{}, ctx.Err()
-		}
-		if _, ok := sde.AsSolveError(err); !ok {
+		if err := tasks.SkipFailedSolve(ctx, "mnistnsde", err, r.its, IterationMetrics.failed); err != nil {
 			return train.Metrics{}, err
 		}
-		failed := 1
-		for k := len(r.its) - 1; k >= 0 && r.its[k].Failed; k-- {
-			failed++
-		}
-		if failed >= maxConsecutiveFailures {
-			return train.Metrics{}, fmt.Errorf("mnistnsde: %d solves in a row failed (last: %w); lower the learning rate or the tolerance", failed, err)
-		}
+		// The model is unchanged: report the last loss measured.
 		m = IterationMetrics{Iteration: it + 1, Failed: true, Err: err.Error()}
 		if k := len(r.its); k > 0 {
 			m.Loss, m.Objective = r.its[k-1].Loss, r.its[k-1].Objective
 		}
-	} else {
-		if !finite(r.params) {
-			return train.Metrics{}, errors.New("mnistnsde: the gradient has NaN or infinite entries; lower the learning rate")
-		}
-		r.opt.Step(r.params)
+	} else if err := tasks.StepFinite("mnistnsde", r.opt, r.params); err != nil {
+		return train.Metrics{}, err
 	}
 	m.Time = time.Since(start)
 	r.its = append(r.its, m)
@@ -473,17 +462,6 @@ func (r *run) step(ctx context.Context, it int, _ *rand.Rand) (train.Metrics, er
 		Regularizers: map[string]float64{"error": m.RE, "stiffness": m.RS},
 		Coefficients: map[string]float64{"error": reg.Error, "stiffness": reg.Stiffness},
 		NFE:          m.DriftNFE + m.DiffusionNFE, BackwardNFE: m.BackwardNFE}, nil
-}
-
-func finite(params []*ad.Param) bool {
-	for _, p := range params {
-		for _, v := range p.Grad.Data {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // gradient adds the gradient of the objective (the logit cross-entropy of

@@ -50,24 +50,15 @@ func (t *task) Flags(fs tasks.FlagSet) {
 }
 
 func (t *task) Setup(s tasks.Settings) error {
-	c := Config{}
-	if s.Scale == tasks.Full {
-		c = Full()
-	}
-	c = c.withDefaults()
-	if err := t.flags.Apply(&c); err != nil {
+	c, err := t.flags.Configure(s, Full().withDefaults(), func(c *Config) error {
+		c.MaxSteps = s.MaxSteps
+		return tasks.CheckBudget(t.flags.FlagSet(), c.Budget, s.Methods)
+	}, func(c Config, m train.Method) error {
+		c.Reg.Method = m
+		return c.Validate()
+	})
+	if err != nil {
 		return err
-	}
-	c.MaxSteps = s.MaxSteps
-	if err := tasks.CheckBudget(t.flags.FlagSet(), c.Budget, s.Methods); err != nil {
-		return err
-	}
-	for _, m := range s.Methods {
-		cm := c
-		cm.Reg.Method = m
-		if err := cm.Validate(); err != nil {
-			return err
-		}
 	}
 	t.set, t.cfg = s, c
 	return nil
@@ -123,7 +114,7 @@ func (t *task) Run(ctx context.Context, spec tasks.RunSpec) (tasks.Record, error
 	}
 	run := report.Run{Method: res.Method, Seed: int(res.Seed), Iterations: res.Iterations,
 		TrainTimeS: res.TrainTime.Seconds(), PredictTimeS: res.Prediction.Time.Seconds(),
-		NFE: res.Prediction.NFE, TrainLoss: res.Prediction.Loss, Budget: tasks.BudgetRecord(res.Budget)}
+		NFE: res.Prediction.NFE, TrainLoss: res.Prediction.Loss, Budget: res.Budget}
 	return tasks.NewRecord(run, x)
 }
 

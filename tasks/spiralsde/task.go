@@ -53,38 +53,32 @@ func (t *task) Flags(fs tasks.FlagSet) {
 }
 
 func (t *task) Setup(s tasks.Settings) error {
-	c := Config{}
-	if s.Scale == tasks.Full {
-		c = Full()
-	}
-	c = c.withDefaults()
-	if err := t.flags.Apply(&c); err != nil {
+	c, err := t.flags.Configure(s, Full().withDefaults(), func(c *Config) error {
+		c.MaxSteps = s.MaxSteps
+		return tasks.CheckBudget(t.flags.FlagSet(), c.Budget, s.Methods)
+	}, checkMethod)
+	if err != nil {
 		return err
-	}
-	c.MaxSteps = s.MaxSteps
-	if err := tasks.CheckBudget(t.flags.FlagSet(), c.Budget, s.Methods); err != nil {
-		return err
-	}
-	for _, m := range s.Methods {
-		if m.STEER {
-			return fmt.Errorf("--methods: spiral-sde trains vanilla, error, stiffness or error+stiffness, not %s", m)
-		}
-		for _, b := range []struct {
-			on   bool
-			name string
-		}{{m.TayNODE, "taynode"}, {m.RNODE, "rnode"}} {
-			if b.on {
-				return fmt.Errorf("--methods %s: spiral-sde has no %s: taynode and rnode integrate derivatives of an ODE's vector field along its solution (Kelly et al. 2020, Finlay et al. 2020), which an SDE's paths do not have; spiral-sde trains vanilla, error, stiffness or error+stiffness", m, b.name)
-			}
-		}
-		cm := c
-		cm.Reg.Method = m
-		if err := cm.validate(); err != nil {
-			return err
-		}
 	}
 	t.set, t.cfg = s, c
 	return nil
+}
+
+// checkMethod checks that spiral-sde trains m and that c is valid for it.
+func checkMethod(c Config, m train.Method) error {
+	if m.STEER {
+		return fmt.Errorf("--methods: spiral-sde trains vanilla, error, stiffness or error+stiffness, not %s", m)
+	}
+	for _, b := range []struct {
+		on   bool
+		name string
+	}{{m.TayNODE, "taynode"}, {m.RNODE, "rnode"}} {
+		if b.on {
+			return fmt.Errorf("--methods %s: spiral-sde has no %s: taynode and rnode integrate derivatives of an ODE's vector field along its solution (Kelly et al. 2020, Finlay et al. 2020), which an SDE's paths do not have; spiral-sde trains vanilla, error, stiffness or error+stiffness", m, b.name)
+		}
+	}
+	c.Reg.Method = m
+	return c.validate()
 }
 
 // extra is what a run records beyond its row of the results JSON: the NFE
@@ -129,7 +123,7 @@ func (t *task) Run(ctx context.Context, spec tasks.RunSpec) (tasks.Record, error
 	}
 	run := report.Run{Method: res.Config.Reg.Method.String(), Seed: int(res.Config.Seed), Iterations: len(res.Iterations),
 		TrainTimeS: res.TrainTime.Seconds(), PredictTimeS: res.PredictTime.Seconds(),
-		NFE: int(math.Round(res.PredictNFE)), TrainLoss: res.Loss, Budget: tasks.BudgetRecord(res.Budget)}
+		NFE: int(math.Round(res.PredictNFE)), TrainLoss: res.Loss, Budget: res.Budget}
 	return tasks.NewRecord(run, x)
 }
 

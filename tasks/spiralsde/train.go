@@ -3,7 +3,6 @@ package spiralsde
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -13,6 +12,7 @@ import (
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/optim"
 	"github.com/whitebox-de/whitebox/sde"
+	"github.com/whitebox-de/whitebox/tasks"
 	"github.com/whitebox-de/whitebox/train"
 )
 
@@ -171,6 +171,9 @@ type IterationMetrics struct {
 	Time time.Duration
 }
 
+// failed reports an iteration skipped because its solve failed.
+func (m IterationMetrics) failed() bool { return m.Failed }
+
 // Result is the outcome of a training run.
 type Result struct {
 	Config Config
@@ -204,9 +207,6 @@ type Result struct {
 	DataMean, DataStd   [][2]float64
 	ModelMean, ModelStd [][2]float64
 }
-
-// maxConsecutiveFailures stops a run whose solves keep failing.
-const maxConsecutiveFailures = 10
 
 // Run trains the neural SDE with AdaBelief through a train.Loop and returns
 // the trained model's loss, NFE and timings. Solves that fail (an
@@ -351,29 +351,16 @@ func (r *run) step(ctx context.Context, it int, _ *rand.Rand) (train.Metrics, er
 		sol.Release()
 	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return train.Metrics{}, ctx.Err()
-		}
-		if _, ok := sde.AsSolveError(err); !ok {
+		if err := tasks.SkipFailedSolve(ctx, "spiralsde", err, r.history, IterationMetrics.failed); err != nil {
 			return train.Metrics{}, err
-		}
-		failed := 1
-		for k := len(r.history) - 1; k >= 0 && r.history[k].Failed; k-- {
-			failed++
-		}
-		if failed >= maxConsecutiveFailures {
-			return train.Metrics{}, fmt.Errorf("spiralsde: %d solves in a row failed (last: %w); lower the learning rate or the tolerance", failed, err)
 		}
 		// The model is unchanged: report the last loss measured.
 		m = IterationMetrics{Iteration: it + 1, Failed: true, Err: err.Error()}
 		if n := len(r.history); n > 0 {
 			m.Loss, m.Objective = r.history[n-1].Loss, r.history[n-1].Objective
 		}
-	} else {
-		if !finite(r.params) {
-			return train.Metrics{}, errors.New("spiralsde: the gradient has NaN or infinite entries; lower the learning rate")
-		}
-		r.opt.Step(r.params)
+	} else if err := tasks.StepFinite("spiralsde", r.opt, r.params); err != nil {
+		return train.Metrics{}, err
 	}
 	m.Time = time.Since(start)
 	r.history = append(r.history, m)
@@ -401,17 +388,6 @@ func (h history) UnmarshalBinary(b []byte) error {
 	}
 	*h.its = its
 	return nil
-}
-
-func finite(params []*ad.Param) bool {
-	for _, p := range params {
-		for _, v := range p.Grad.Data {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // predict evaluates the trained model without gradients: PredictPasses
