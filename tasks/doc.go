@@ -41,7 +41,8 @@
 // CheckBudget in Setup, builds each run's train.BudgetController (its At in
 // place of the Regularization's, its Attach on the loop) and records the
 // outcome with BudgetRecord, and the harness's --sweep-budget then works for
-// it too. Overrides declares a
+// it too (with the task's own default budgets and fixed coefficients when
+// it implements BudgetSweeper). Overrides declares a
 // task's protocol flags over its configuration type so that flags given on
 // the command line override the chosen scale.
 package tasks
