@@ -110,3 +110,23 @@ func CheckBudget(fs FlagSet, b train.Budget, methods []train.Method) error {
 
 // FlagSet returns the flag set the overrides are declared on (for IsSet).
 func (o *Overrides[C]) FlagSet() FlagSet { return o.fs }
+
+// SweepDefaults are a task's defaults for a budget sweep (`whitebox
+// reproduce <task> --sweep-budget`), where the command's own suit the task
+// less well: their --sweep-fractions and --sweep-coefs.
+type SweepDefaults struct {
+	// Fractions are the budgets, as fractions of vanilla's mean
+	// prediction NFE measured in the same command (nil: the command's,
+	// 0.8, 0.6 and 0.5).
+	Fractions []float64
+	// Coefs holds the fixed coefficients of the sweep by budgeted
+	// regularizer ("error"); a regularizer without an entry takes the
+	// command's default, its --<regularizer>-coef times 0.01 ... 3.
+	Coefs map[string][]float64
+}
+
+// BudgetSweeper is implemented by a task whose budget sweep has defaults
+// of its own.
+type BudgetSweeper interface {
+	SweepDefaults() SweepDefaults
+}

@@ -42,7 +42,8 @@
 // place of the Regularization's, its Attach on the loop) and records its
 // Outcome as the run's report.Run.Budget (report.Budget is
 // train.BudgetOutcome), and the harness's --sweep-budget then works for it
-// too. Overrides declares a task's protocol flags over its configuration
+// too (with the task's own default budgets and fixed coefficients when it
+// implements BudgetSweeper). Overrides declares a task's protocol flags over its configuration
 // type so that flags given on the command line override the chosen scale;
 // its Configure does the common part of Setup (the scale's configuration,
 // the flags given, a check for each method).

@@ -159,7 +159,7 @@ func declareOne(task tasks.Task, e *env) *harness {
 	h.f.StringVar(&h.json, "json", "", "write the results JSON to this file")
 	h.f.StringVar(&p.methodsFlag, "methods", strings.Join(info.Methods, ","), "comma-separated methods: vanilla or '+'-joined "+partsList())
 	h.f.IntVar(&h.workers, "workers", max(1, info.Workers), "runs trained at once (above 1 they share the cores, which lengthens each run's training time, and progress is logged as lines)")
-	h.sweep.declare(h.f)
+	h.sweep.declare(h.f, task)
 	rec := &recordingFlags{flags: h.f}
 	task.Flags(rec)
 	p.flagNames = rec.names

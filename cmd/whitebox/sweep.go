@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -32,10 +33,17 @@ const (
 // the default fixed coefficients of a sweep.
 var sweepMultipliers = []float64{0.01, 0.03, 0.1, 0.3, 1, 3}
 
+// sweepFractions are the default budgets of a sweep, as fractions of
+// vanilla's prediction NFE (a task's tasks.SweepDefaults may replace them).
+var sweepFractions = []float64{0.8, 0.6, 0.5}
+
 // sweepFlags are the flags of `whitebox reproduce <task> --sweep-budget`.
 type sweepFlags struct {
 	on               bool
 	fractions, coefs string
+	// taskCoefs are the task's default fixed coefficients by regularizer
+	// (tasks.SweepDefaults).
+	taskCoefs map[string][]float64
 
 	// Parsed by checkSweep.
 	part     string
@@ -45,10 +53,29 @@ type sweepFlags struct {
 	coefFlag string
 }
 
-func (s *sweepFlags) declare(f *flags) {
-	f.BoolVar(&s.on, "sweep-budget", false, "draw the budget trade-off: train vanilla, the budgeted regularizer at fixed coefficients (--sweep-coefs) and at budgets (--sweep-fractions of vanilla's prediction NFE), and plot loss against prediction NFE (budget-front.png)")
-	f.StringVar(&s.fractions, "sweep-fractions", "0.8,0.6,0.5", "with --sweep-budget: the budgets, as fractions of vanilla's mean prediction NFE measured in the same command")
-	f.StringVar(&s.coefs, "sweep-coefs", "", "with --sweep-budget: comma-separated fixed coefficients of the budgeted regularizer (default: its --<regularizer>-coef times 0.01, 0.03, 0.1, 0.3, 1 and 3)")
+// declare declares the sweep's flags, with task's defaults when it has its
+// own (tasks.BudgetSweeper).
+func (s *sweepFlags) declare(f *flags, task tasks.Task) {
+	fracs := sweepFractions
+	coefsUsage := "with --sweep-budget: comma-separated fixed coefficients of the budgeted regularizer (default: "
+	if bs, ok := task.(tasks.BudgetSweeper); ok {
+		d := bs.SweepDefaults()
+		if len(d.Fractions) > 0 {
+			fracs = d.Fractions
+		}
+		s.taskCoefs = d.Coefs
+		parts := slices.Sorted(maps.Keys(d.Coefs))
+		for _, p := range parts {
+			coefsUsage += fmt.Sprintf("%s for %s; ", strings.ReplaceAll(joinFloats(d.Coefs[p]), " ", ""), p)
+		}
+		if len(parts) > 0 {
+			coefsUsage += "otherwise "
+		}
+	}
+	coefsUsage += "its --<regularizer>-coef times 0.01, 0.03, 0.1, 0.3, 1 and 3)"
+	f.BoolVar(&s.on, "sweep-budget", false, "draw the budget trade-off: train vanilla, the budgeted regularizer at fixed coefficients (--sweep-coefs) and at budgets (--sweep-fractions of vanilla's prediction NFE), and plot loss (and test accuracy, for tasks with a test set) against prediction NFE (budget-front.png, budget-accuracy.png)")
+	f.StringVar(&s.fractions, "sweep-fractions", strings.ReplaceAll(joinFloats(fracs), " ", ""), "with --sweep-budget: the budgets, as fractions of vanilla's mean prediction NFE measured in the same command")
+	f.StringVar(&s.coefs, "sweep-coefs", "", coefsUsage)
 }
 
 // sweepPoint is one configuration of a sweep, trained for every seed.
@@ -126,9 +153,11 @@ func (h *harness) checkSweep() error {
 		return err
 	}
 	if s.coefs == "" {
-		s.coefVals = nil
-		for _, m := range sweepMultipliers {
-			s.coefVals = append(s.coefVals, roundSig(base*m))
+		s.coefVals = slices.Clone(s.taskCoefs[s.part])
+		if len(s.coefVals) == 0 {
+			for _, m := range sweepMultipliers {
+				s.coefVals = append(s.coefVals, roundSig(base*m))
+			}
 		}
 	} else if s.coefVals, err = parsePositives("sweep-coefs", s.coefs); err != nil {
 		return err
@@ -528,60 +557,45 @@ func joinFloats(v []float64) string {
 
 // sweepFigures draws the trade-off (budget-front.png: training loss
 // against prediction NFE of every run, the fixed coefficients' mean front,
-// the budgets and the budgeted runs) and the budgeted coefficient over
+// the budgets and the budgeted runs; budget-accuracy.png: the same for the
+// test accuracy, when every run has one) and the budgeted coefficient over
 // training (budget-coef.png).
 func sweepFigures(dir string, pts []*sweepPoint) ([]string, error) {
-	budgetColor := func(i int) color.Color { return plotutil.Color(i + 1) }
-	lo, hi := math.Inf(1), math.Inf(-1)
+	frontPath := filepath.Join(dir, "budget-front.png")
+	loss := func(r *report.Run) (float64, bool) { return r.TrainLoss, true }
+	if err := report.Lines(frontPath, sweepFront(pts, "Training loss against prediction NFE: fixed coefficients and budgets", "training loss", true, loss)); err != nil {
+		return nil, err
+	}
+	out := []string{frontPath}
+	acc := func(r *report.Run) (float64, bool) {
+		if r.TestAccuracy == nil {
+			return 0, false
+		}
+		return 100 * *r.TestAccuracy, true
+	}
+	every := true
 	for _, p := range pts {
-		for _, r := range p.recs {
-			if l := r.Run.TrainLoss; l > 0 {
-				lo, hi = math.Min(lo, l), math.Max(hi, l)
-			}
+		for i := range p.recs {
+			_, ok := acc(&p.recs[i].Run)
+			every = every && ok
 		}
 	}
-	front := report.Panel{Title: "Training loss against prediction NFE: fixed coefficients and budgets", XLabel: "prediction NFE", YLabel: "training loss", LogY: true}
-	fixed := report.Series{Name: "fixed coefficient (each seed)"}
-	type mean struct{ n, l float64 }
-	var means []mean
-	for _, p := range pts {
-		if p.kind != fixedPoint {
-			continue
+	if every {
+		accPath := filepath.Join(dir, "budget-accuracy.png")
+		if err := report.Lines(accPath, sweepFront(pts, "Test accuracy against prediction NFE: fixed coefficients and budgets", "test accuracy (%)", false, acc)); err != nil {
+			return nil, err
 		}
-		for _, r := range p.recs {
-			fixed.X = append(fixed.X, float64(r.Run.NFE))
-			fixed.Y = append(fixed.Y, r.Run.TrainLoss)
-		}
-		if len(p.recs) > 0 {
-			means = append(means, mean{meanNFE(p.recs), meanLoss(p.recs)})
-		}
+		out = append(out, accPath)
 	}
-	slices.SortFunc(means, func(a, b mean) int { return int(math.Copysign(1, a.n-b.n)) })
-	line := report.Series{Name: "fixed coefficients, mean over seeds", Color: color.Gray{Y: 0x60}}
-	for _, m := range means {
-		line.X = append(line.X, m.n)
-		line.Y = append(line.Y, m.l)
-	}
-	front.Points = append(front.Points, fixed)
-	front.Lines = append(front.Lines, line)
-	van := report.Series{Name: "vanilla", Color: color.NRGBA{R: 0x90, G: 0x90, B: 0x90, A: 0xff}}
-	for _, r := range pts[0].recs {
-		van.X = append(van.X, float64(r.Run.NFE))
-		van.Y = append(van.Y, r.Run.TrainLoss)
-	}
-	front.Points = append(front.Points, van)
 	coef := report.Panel{Title: "Budgeted coefficient over training", XLabel: "iteration", YLabel: "coefficient", LogY: true}
 	k := 0
 	for _, p := range pts {
 		if p.kind != budgetPoint {
 			continue
 		}
-		c := budgetColor(k)
+		c := sweepBudgetColor(k)
 		k++
-		s := report.Series{Name: fmt.Sprintf("%s (%g NFE)", p.label, p.budget), Color: c}
 		for i, r := range p.recs {
-			s.X = append(s.X, float64(r.Run.NFE))
-			s.Y = append(s.Y, r.Run.TrainLoss)
 			if b := r.Run.Budget; b != nil {
 				ls := report.Series{Color: c, X: make([]float64, len(b.CoefIterations)), Y: b.Coefficients}
 				for j, it := range b.CoefIterations {
@@ -593,16 +607,7 @@ func sweepFigures(dir string, pts []*sweepPoint) ([]string, error) {
 				coef.Lines = append(coef.Lines, ls)
 			}
 		}
-		front.Points = append(front.Points, s)
-		if lo < hi {
-			front.Lines = append(front.Lines, report.Series{Color: c, X: []float64{p.budget, p.budget}, Y: []float64{lo, hi}})
-		}
 	}
-	frontPath := filepath.Join(dir, "budget-front.png")
-	if err := report.Lines(frontPath, front); err != nil {
-		return nil, err
-	}
-	out := []string{frontPath}
 	if len(coef.Lines) > 0 {
 		coefPath := filepath.Join(dir, "budget-coef.png")
 		if err := report.Lines(coefPath, coef); err != nil {
@@ -611,4 +616,77 @@ func sweepFigures(dir string, pts []*sweepPoint) ([]string, error) {
 		out = append(out, coefPath)
 	}
 	return out, nil
+}
+
+// sweepBudgetColor is the colour of the i-th budget of a sweep.
+func sweepBudgetColor(i int) color.Color { return plotutil.Color(i + 1) }
+
+// sweepFront is the panel of a measure y of every run (training loss, test
+// accuracy) against its prediction NFE: the fixed coefficients' runs and
+// their mean front, vanilla's runs, and each budget's runs with the budget
+// as a vertical line. Runs without the measure (ok false) are left out.
+func sweepFront(pts []*sweepPoint, title, ylabel string, logY bool, y func(*report.Run) (float64, bool)) report.Panel {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, p := range pts {
+		for i := range p.recs {
+			if v, ok := y(&p.recs[i].Run); ok && (v > 0 || !logY) {
+				lo, hi = math.Min(lo, v), math.Max(hi, v)
+			}
+		}
+	}
+	front := report.Panel{Title: title, XLabel: "prediction NFE", YLabel: ylabel, LogY: logY}
+	fixed := report.Series{Name: "fixed coefficient (each seed)"}
+	type mean struct{ n, v float64 }
+	var means []mean
+	for _, p := range pts {
+		if p.kind != fixedPoint {
+			continue
+		}
+		sn, sv, n := 0.0, 0.0, 0
+		for i := range p.recs {
+			r := &p.recs[i].Run
+			v, ok := y(r)
+			if !ok {
+				continue
+			}
+			fixed.X = append(fixed.X, float64(r.NFE))
+			fixed.Y = append(fixed.Y, v)
+			sn, sv, n = sn+float64(r.NFE), sv+v, n+1
+		}
+		if n > 0 {
+			means = append(means, mean{sn / float64(n), sv / float64(n)})
+		}
+	}
+	slices.SortFunc(means, func(a, b mean) int { return int(math.Copysign(1, a.n-b.n)) })
+	line := report.Series{Name: "fixed coefficients, mean over seeds", Color: color.Gray{Y: 0x60}}
+	for _, m := range means {
+		line.X = append(line.X, m.n)
+		line.Y = append(line.Y, m.v)
+	}
+	front.Points = append(front.Points, fixed)
+	front.Lines = append(front.Lines, line)
+	points := func(s report.Series, p *sweepPoint) report.Series {
+		for i := range p.recs {
+			r := &p.recs[i].Run
+			if v, ok := y(r); ok {
+				s.X = append(s.X, float64(r.NFE))
+				s.Y = append(s.Y, v)
+			}
+		}
+		return s
+	}
+	front.Points = append(front.Points, points(report.Series{Name: "vanilla", Color: color.NRGBA{R: 0x90, G: 0x90, B: 0x90, A: 0xff}}, pts[0]))
+	k := 0
+	for _, p := range pts {
+		if p.kind != budgetPoint {
+			continue
+		}
+		c := sweepBudgetColor(k)
+		k++
+		front.Points = append(front.Points, points(report.Series{Name: fmt.Sprintf("%s (%g NFE)", p.label, p.budget), Color: c}, p))
+		if lo < hi {
+			front.Lines = append(front.Lines, report.Series{Color: c, X: []float64{p.budget, p.budget}, Y: []float64{lo, hi}})
+		}
+	}
+	return front
 }

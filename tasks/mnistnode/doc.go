@@ -53,6 +53,29 @@
 // the other methods'. The paper's TayNODE row is Kelly et al.'s own setup
 // (sigmoid dynamics, dopri5, 160 epochs), not this architecture.
 //
+// # Training to a prediction budget
+//
+// With Config.Budget (the command line's --nfe-budget N or
+// --predict-time-budget D, and --budget-regularizer, --budget-gain,
+// --budget-smoothing) the coefficient of one regularizer (error by default;
+// stiffness, taynode or rnode on request) is set online by a
+// train.BudgetController from the forward NFE of every training solve,
+// instead of following the per-epoch annealing: it starts at the method's
+// coefficient (--error-coef, for error+stiffness --combo-error-coef) and is
+// held constant over the epochs apart from the controller's moves. The
+// budget is on the NFE of the prediction solve (the first 512 training
+// images); the training solves of batch 128 are noisy samples of it, which
+// the controller's moving average smooths. A prediction-time budget is
+// converted to NFE by the measured time per NFE of that solve (its timing,
+// like the evaluations, is not training time). The controller's state is
+// the checkpoint section "budget", so a budgeted run resumes
+// bit-identically; Result.Budget (the results JSON's "budget" of the run)
+// judges the outcome on the prediction's NFE and the training loss, with
+// the coefficient over training. `whitebox reproduce mnist-node
+// --sweep-budget` defaults to one budget at 0.7x vanilla's prediction NFE
+// and the error coefficient held at 10, 30, 100 and 300 (the task is a
+// tasks.BudgetSweeper).
+//
 // # Scales
 //
 // The zero Config is the default scale, sized to run the whole table (six
@@ -88,7 +111,8 @@
 // The package registers the "mnist-node" task (package tasks): its flags
 // over Config (--data, --epochs, --epoch-iters, --batch, --train-images,
 // --tol, --lr, the shared regularization flags, --combo-error-coef,
-// --combo-stiffness-coef, --eval-images, --predict-repeats), the paper's
+// --combo-stiffness-coef, the shared budget flags, --eval-images,
+// --test-images, --iters, --predict-repeats), the paper's
 // Table 1 (Paper), the acceptance check (Checks: error's mean prediction NFE
 // at most 0.8x vanilla's, its mean test accuracy at least vanilla's minus
 // one point, its mean training time at most vanilla's) and the figures

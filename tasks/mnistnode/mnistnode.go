@@ -167,6 +167,14 @@ type Config struct {
 	// MaxSteps bounds the attempted steps of every solve (0: the solver's
 	// default).
 	MaxSteps int `json:"max_steps,omitempty"`
+	// Budget, if set, trains to a prediction budget: the coefficient of
+	// its regularizer (error by default) starts at the method's value
+	// (ErrorCoef, or ComboError for error+stiffness) and is set online
+	// from the forward NFE of the training solves
+	// (train.BudgetController) instead of following the per-epoch
+	// annealing. The budget is on the NFE of the prediction solve (the
+	// first PredictBatch training images).
+	Budget train.Budget `json:"budget,omitzero"`
 }
 
 // withDefaults fills the zero fields with the default scale's values.
@@ -259,6 +267,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("mnistnode: %w", err)
 	}
 	if err := r.CheckSpan(0, T); err != nil {
+		return fmt.Errorf("mnistnode: %w", err)
+	}
+	if err := c.Budget.Validate(); err != nil {
 		return fmt.Errorf("mnistnode: %w", err)
 	}
 	return nil
@@ -448,6 +459,9 @@ type Run struct {
 	ybuf []uint8
 	yh   *tensor.Dense
 	tp   *ad.Tape
+
+	// budget sets the budgeted coefficient (inactive without a budget).
+	budget *train.BudgetController
 }
 
 // NewRun builds the model, optimizer and batcher of a run on data.
@@ -477,6 +491,11 @@ func NewRun(cfg Config, data *Data) (*Run, error) {
 	if r.itersPerEpoch == 0 {
 		r.itersPerEpoch = r.passIters
 	}
+	b, err := train.NewBudgetController(cfg.Budget, cfg.reg(), r.Iterations())
+	if err != nil {
+		return nil, fmt.Errorf("mnistnode: %w", err)
+	}
+	r.budget = b
 	return r, nil
 }
 
@@ -493,6 +512,9 @@ func (r *Run) Model() *Model { return r.model }
 
 // Evals returns the evaluations so far.
 func (r *Run) Evals() []Eval { return r.evals }
+
+// Budget returns the run's budget controller (inactive without a budget).
+func (r *Run) Budget() *train.BudgetController { return r.budget }
 
 // evaluate appends the evaluation after the completed epochs of iteration it.
 func (r *Run) evaluate(ctx context.Context, it int) error {
@@ -542,8 +564,10 @@ func (r *Run) Step(ctx context.Context, it int, rng *rand.Rand) (train.Metrics, 
 	}
 	mnist.OneHot(r.yh.Data, r.ybuf[:n], Classes)
 
-	reg := r.cfg.regAt(epoch)
-	rr := r.cfg.reg()
+	// The solver's regularization of the epoch (regAt), with a budget's
+	// coefficient in place of the annealed one.
+	reg := r.budget.At(epoch, r.cfg.Epochs+1)
+	rr := r.budget.Regularization()
 	end := rr.EndTime(0, T, rng)
 	if rr.Augments() {
 		return r.augmentedStep(ctx, x, end, reg, rr, rng.Uint64())
@@ -686,11 +710,13 @@ func (h history) UnmarshalBinary(b []byte) error {
 }
 
 // Loop returns a training loop for the run: its Step, the checkpoint
-// sections "model", "optimizer" and "history", the seed, a fingerprint of
-// the configuration, and a clock that leaves out the evaluations Step does,
-// so that the loop's training time counts only gradient and update work.
+// sections "model", "optimizer" and "history" (and "budget" with a
+// budget), the seed, a fingerprint of the configuration, and a clock that
+// leaves out the evaluations Step does (and a prediction-time budget's
+// timing of the prediction solve), so that the loop's training time counts
+// only gradient and update work.
 func (r *Run) Loop(name string) *train.Loop {
-	return &train.Loop{
+	l := &train.Loop{
 		Name: name, Iterations: r.Iterations(), Seed: r.cfg.Seed, Fingerprint: r.cfg.fingerprint(),
 		Step: func(ctx context.Context, it int, rng *rand.Rand) (train.Metrics, error) {
 			t0, p0, c0, pc0 := time.Now(), r.paused, cpuTime(), r.pausedCPU
@@ -708,6 +734,25 @@ func (r *Run) Loop(name string) *train.Loop {
 			{Name: "history", State: history{r}},
 		},
 	}
+	r.budget.Attach(l)
+	return l
+}
+
+// timePrediction is the prediction solve a prediction-time budget is
+// converted by (train.BudgetController.TimePredictions): one solve of the
+// prediction batch with the current model, its time kept out of the
+// training time like the evaluations'.
+func (r *Run) timePrediction(ctx context.Context) (int, error) {
+	t0, c0 := time.Now(), cpuTime()
+	defer func() {
+		r.paused += time.Since(t0)
+		r.pausedCPU += cpuTime() - c0
+	}()
+	_, sol, err := r.model.Solve(ctx, rows(r.data.Train, 0, PredictBatch), r.cfg.Tol, r.cfg.MaxSteps)
+	if err != nil {
+		return 0, fmt.Errorf("mnistnode: timing the prediction solve: %w", err)
+	}
+	return sol.NFE, nil
 }
 
 // Result is a finished run.
@@ -733,6 +778,9 @@ type Result struct {
 	Loss        []float64
 	Model       *Model
 	Config      Config
+	// Budget is the outcome of a budgeted run (nil without a budget),
+	// judged on the prediction's NFE and the training loss Train.Loss.
+	Budget *train.BudgetOutcome
 }
 
 // Train runs cfg on data with the run options (name, recorders,
@@ -748,6 +796,11 @@ func Train(ctx context.Context, cfg Config, data *Data, opts train.RunOptions) (
 	cfg = r.cfg
 	loop := r.Loop(fmt.Sprintf("mnist-node/%s/seed=%d", cfg.Reg.Method, cfg.Seed))
 	if err := opts.Apply(loop); err != nil {
+		return nil, err
+	}
+	// A prediction-time budget is converted to NFE by the time per NFE of
+	// the prediction solve with the current model.
+	if err := r.budget.TimePredictions(ctx, cfg.PredictRepeats, r.timePrediction); err != nil {
 		return nil, err
 	}
 	res, err := loop.Run(ctx)
@@ -778,7 +831,8 @@ func Train(ctx context.Context, cfg Config, data *Data, opts train.RunOptions) (
 		images += min(cfg.Batch, r.set.N-k*cfg.Batch)
 	}
 	return &Result{Method: cfg.Reg.Method.String(), Seed: cfg.Seed, Iterations: res.Iterations, TrainTime: res.Elapsed, TrainCPU: r.cpu,
-		Images: images, Test: test, Train: tr, Prediction: pred, Evals: r.evals, NFE: r.nfe, Loss: r.loss, Model: r.model, Config: cfg}, nil
+		Images: images, Test: test, Train: tr, Prediction: pred, Evals: r.evals, NFE: r.nfe, Loss: r.loss, Model: r.model, Config: cfg,
+		Budget: r.budget.Outcome(float64(pred.NFE), tr.Loss)}, nil
 }
 
 // StepTrace is the accepted steps of one solve, for the figures.

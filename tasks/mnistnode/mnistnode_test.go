@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/mnist"
@@ -111,43 +112,95 @@ func TestTrainOnRealMNIST(t *testing.T) {
 }
 
 // Training the same seed twice gives the same bits; a resumed run gives
-// the bits of an uninterrupted one (evaluations included).
+// the bits of an uninterrupted one (evaluations included), also when it
+// trains to a budget (the controller's coefficients too), and a budgeted
+// run's checkpoint does not resume without its budget.
 func TestResumeBitIdentical(t *testing.T) {
 	d := small(t)
 	ctx := context.Background()
-	cfg := tiny(train.Method{Error: true})
-	whole, err := Train(ctx, cfg, d, train.RunOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ck := filepath.Join(t.TempDir(), "run.ckpt")
-	// Stop after 3 iterations (in the second epoch, after its evaluation).
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	_, err = Train(cctx, cfg, d, train.RunOptions{Checkpoint: ck, Recorders: []train.Recorder{stopAt{3, cancel}}})
-	var ie *train.InterruptedError
-	if !errors.As(err, &ie) || ie.Iteration != 3 {
-		t.Fatalf("interrupted run: %v", err)
-	}
-	resumed, err := Train(ctx, cfg, d, train.RunOptions{Resume: ck})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, b := whole.Model.Params(), resumed.Model.Params()
-	for i := range a {
-		for k, v := range a[i].Value.Data {
-			if math.Float64bits(v) != math.Float64bits(b[i].Value.Data[k]) {
-				t.Fatalf("parameter %d element %d: %v uninterrupted, %v resumed", i, k, v, b[i].Value.Data[k])
+	budgeted := tiny(train.Method{Error: true})
+	// Below any NFE the tiny model reaches: the controller raises the
+	// coefficient after the warm-up (the first iteration).
+	budgeted.Budget = train.Budget{NFE: 5, Smoothing: 2}
+	for _, c := range []struct {
+		name string
+		cfg  Config
+	}{{"error", tiny(train.Method{Error: true})}, {"error with a budget", budgeted}} {
+		cfg := c.cfg
+		var ms []train.Metrics
+		whole, err := Train(ctx, cfg, d, train.RunOptions{Recorders: []train.Recorder{&collect{&ms}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ck := filepath.Join(t.TempDir(), "run.ckpt")
+		// Stop after 3 iterations (in the second epoch, after its evaluation).
+		cctx, cancel := context.WithCancel(ctx)
+		_, err = Train(cctx, cfg, d, train.RunOptions{Checkpoint: ck, Recorders: []train.Recorder{stopAt{3, cancel}}})
+		cancel()
+		var ie *train.InterruptedError
+		if !errors.As(err, &ie) || ie.Iteration != 3 {
+			t.Fatalf("%s: interrupted run: %v", c.name, err)
+		}
+		resumed, err := Train(ctx, cfg, d, train.RunOptions{Resume: ck})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := whole.Model.Params(), resumed.Model.Params()
+		for i := range a {
+			for k, v := range a[i].Value.Data {
+				if math.Float64bits(v) != math.Float64bits(b[i].Value.Data[k]) {
+					t.Fatalf("%s: parameter %d element %d: %v uninterrupted, %v resumed", c.name, i, k, v, b[i].Value.Data[k])
+				}
 			}
 		}
-	}
-	if len(resumed.Evals) != len(whole.Evals) || resumed.Evals[1].TestAcc != whole.Evals[1].TestAcc || resumed.Test != whole.Test {
-		t.Errorf("evaluations differ: %+v vs %+v", resumed.Evals, whole.Evals)
-	}
-	if len(resumed.NFE) != 4 || resumed.NFE[3] != whole.NFE[3] {
-		t.Errorf("NFE history %v, want %v", resumed.NFE, whole.NFE)
+		if len(resumed.Evals) != len(whole.Evals) || resumed.Evals[1].TestAcc != whole.Evals[1].TestAcc || resumed.Test != whole.Test {
+			t.Errorf("%s: evaluations differ: %+v vs %+v", c.name, resumed.Evals, whole.Evals)
+		}
+		if len(resumed.NFE) != 4 || resumed.NFE[3] != whole.NFE[3] {
+			t.Errorf("%s: NFE history %v, want %v", c.name, resumed.NFE, whole.NFE)
+		}
+		if !cfg.Budget.IsSet() {
+			if whole.Budget != nil || ms[0].Budget != nil || ms[3].Coefficients["error"] == ms[0].Coefficients["error"] {
+				t.Errorf("%s: a run without a budget has outcome %+v, metrics %+v; want none and the annealed coefficient", c.name, whole.Budget, ms[0].Budget)
+			}
+			continue
+		}
+
+		// The controller sets the coefficient the solves use, starting
+		// at --error-coef's 100, and records it.
+		o := whole.Budget
+		if o == nil || o.Regularizer != "error" || o.NFE != 5 || o.CoefStart != 100 || !(o.CoefEnd > o.CoefStart) || len(o.Coefficients) != 4 ||
+			o.PredictNFE != float64(whole.Prediction.NFE) || o.PredictLoss != whole.Train.Loss || o.Met || !strings.Contains(o.Verdict, "NOT met") {
+			t.Fatalf("%s: outcome %+v", c.name, o)
+		}
+		for i, m := range ms {
+			if m.Budget == nil || m.Coefficients["error"] != m.Budget.Coefficient || m.Budget.Coefficient != o.Coefficients[i] || m.Budget.NFE != 5 {
+				t.Fatalf("%s: iteration %d: coefficients %v, budget %+v, outcome's %v", c.name, i+1, m.Coefficients, m.Budget, o.Coefficients)
+			}
+		}
+		wc, rc := o.Coefficients, resumed.Budget.Coefficients
+		if len(wc) != len(rc) || o.Verdict != resumed.Budget.Verdict {
+			t.Fatalf("%s: outcomes differ: %+v vs %+v", c.name, o, resumed.Budget)
+		}
+		for i := range wc {
+			if math.Float64bits(wc[i]) != math.Float64bits(rc[i]) {
+				t.Fatalf("%s: coefficient %d: %v uninterrupted, %v resumed", c.name, i, wc[i], rc[i])
+			}
+		}
+		other := cfg
+		other.Budget = train.Budget{}
+		if _, err := Train(ctx, other, d, train.RunOptions{Resume: ck}); !errors.Is(err, train.ErrCheckpoint) {
+			t.Errorf("%s: resume without the budget: %v", c.name, err)
+		}
 	}
 }
+
+// collect keeps every iteration's metrics.
+type collect struct{ ms *[]train.Metrics }
+
+func (c *collect) Begin(train.Info)        {}
+func (c *collect) Record(m train.Metrics)  { *c.ms = append(*c.ms, m) }
+func (c *collect) End(train.Result, error) {}
 
 type stopAt struct {
 	n      int
@@ -451,6 +504,132 @@ func TestAugmentedObjectiveGradient(t *testing.T) {
 			if math.Abs(g-fd) > 1e-5*math.Max(1e-3, math.Abs(fd)) {
 				t.Errorf("%s %s[%d]: gradient %.10g, central difference %.10g", name, c.label, c.index, g, fd)
 			}
+		}
+	}
+}
+
+// Bad budget flags are usage errors naming the flag and the fix.
+func TestBudgetSetupErrors(t *testing.T) {
+	for _, c := range []struct {
+		method string
+		args   []string
+		want   string
+	}{
+		{"vanilla", []string{"--nfe-budget", "30"}, "--nfe-budget 30: a budget sets the coefficient of the error regularizer, which vanilla does not use"},
+		{"error", []string{"--nfe-budget", "0.5"}, "--nfe-budget 0.5: give at least 1 evaluation"},
+		{"error", []string{"--nfe-budget", "30", "--predict-time-budget", "1ms"}, "give one budget, not both"},
+		{"error", []string{"--predict-time-budget", "soon"}, `--predict-time-budget "soon": give a positive duration`},
+		{"error", []string{"--nfe-budget", "30", "--error-coef-final", "5"}, "--error-coef-final: with --nfe-budget 30 the error coefficient is set online"},
+		{"error", []string{"--nfe-budget", "30", "--budget-regularizer", "stiffness"}, "the stiffness regularizer, which error does not use"},
+		{"error", []string{"--nfe-budget", "30", "--budget-regularizer", "steer"}, `--budget-regularizer "steer": use error, stiffness, taynode or rnode`},
+		{"error", []string{"--nfe-budget", "30", "--budget-smoothing", "-2"}, "--budget-smoothing -2"},
+	} {
+		tk, _ := tasks.New(Name)
+		fs := newFlagSet()
+		tk.Flags(fs)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		m, _ := train.ParseMethod(c.method)
+		err := tk.Setup(tasks.Settings{Scale: tasks.Default, Methods: []train.Method{m}, Seeds: []uint64{1}})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %v: error %v, want one containing %q", c.method, c.args, err, c.want)
+		}
+	}
+	// Beside a method with the regularizer, vanilla trains unbudgeted.
+	tk, _ := tasks.New(Name)
+	fs := newFlagSet()
+	tk.Flags(fs)
+	if err := fs.Parse([]string{"--nfe-budget", "30"}); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := train.ParseMethod("vanilla")
+	e, _ := train.ParseMethod("error")
+	if err := tk.Setup(tasks.Settings{Scale: tasks.Default, Methods: []train.Method{v, e}, Seeds: []uint64{1}}); err != nil {
+		t.Errorf("vanilla and error with a budget: %v", err)
+	}
+}
+
+// Without a budget the run's regularization is the per-epoch annealing;
+// with one, the budgeted coefficient starts at the method's own (for
+// error+stiffness the combination's) and is held constant over the epochs.
+func TestBudgetRegularization(t *testing.T) {
+	d := &Data{Dataset: &mnist.Dataset{Train: &mnist.Set{N: 64, Rows: 28, Cols: 28, Images: make([]float64, 64*Dim), Labels: make([]uint8, 64)}}}
+	for _, c := range []struct {
+		method string
+		budget train.Budget
+		start  float64
+	}{{"error", train.Budget{}, 0}, {"error", train.Budget{NFE: 30}, 100}, {"error+stiffness", train.Budget{NFE: 30}, 10}, {"stiffness", train.Budget{NFE: 30, Regularizer: "stiffness"}, 0.1}} {
+		m, _ := train.ParseMethod(c.method)
+		cfg := Config{Epochs: 4, Batch: 16, Reg: train.Regularization{Method: m}, Budget: c.budget}
+		r, err := NewRun(cfg, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := r.Budget()
+		if b.Active() != c.budget.IsSet() {
+			t.Fatalf("%s %+v: controller active %v", c.method, c.budget, b.Active())
+		}
+		for e := range 4 {
+			got, want := b.At(e, r.cfg.Epochs+1), r.cfg.regAt(e)
+			if c.budget.IsSet() {
+				if c.budget.Part() == "error" {
+					want.Error = c.start
+				} else {
+					want.Stiffness = c.start
+				}
+			}
+			if got != want {
+				t.Errorf("%s %+v, epoch %d: regularization %+v, want %+v", c.method, c.budget, e, got, want)
+			}
+		}
+	}
+}
+
+// A prediction-time budget is converted to NFE by the measured time per
+// NFE of the prediction solve, and the outcome records the conversion.
+func TestPredictTimeBudget(t *testing.T) {
+	d := small(t)
+	cfg := tiny(train.Method{Error: true})
+	cfg.Budget = train.Budget{PredictTime: 50 * time.Millisecond, Smoothing: 2}
+	res, err := Train(context.Background(), cfg, d, train.RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := res.Budget
+	if o == nil || !(o.TimePerNFES > 0) || o.PredictTimeS != 0.05 || math.Abs(o.NFE-math.Max(1, math.Floor(0.05/o.TimePerNFES))) > 1 {
+		t.Fatalf("outcome %+v", o)
+	}
+	if !strings.Contains(o.Verdict, "ms of prediction") {
+		t.Errorf("verdict %q does not state the time budget", o.Verdict)
+	}
+}
+
+// A budget on TayNODE sets the coefficient of the augmented solve.
+func TestBudgetOnTayNODE(t *testing.T) {
+	d := small(t)
+	cfg := tiny(train.Method{TayNODE: true})
+	// Three iterations in one epoch: the first ends the warm-up, the
+	// second's average is above the setpoint, so the third's coefficient
+	// is higher.
+	cfg.Epochs, cfg.EpochIters = 1, 3
+	cfg.Budget = train.Budget{NFE: 3, Regularizer: "taynode", Smoothing: 2}
+	r, err := NewRun(cfg, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []train.Metrics
+	l := r.Loop("taynode")
+	l.Recorders = []train.Recorder{&collect{&ms}}
+	if _, err := l.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 3 || ms[0].Coefficients["taynode"] != 3.02e-3 || !(ms[2].Coefficients["taynode"] > ms[0].Coefficients["taynode"]) {
+		t.Fatalf("metrics %+v", ms)
+	}
+	for i, m := range ms {
+		if m.Budget == nil || m.Coefficients["taynode"] != m.Budget.Coefficient {
+			t.Fatalf("iteration %d: taynode coefficient %v, the budget's %+v", i+1, m.Coefficients["taynode"], m.Budget)
 		}
 	}
 }

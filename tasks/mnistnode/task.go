@@ -54,6 +54,7 @@ func (t *task) Flags(fs tasks.FlagSet) {
 	tasks.RegularizationFlags(o, func(c *Config) *train.Regularization { return &c.Reg }, T)
 	o.Float("combo-error-coef", func(c *Config) *float64 { return &c.ComboError }, "error+stiffness: coefficient of mean_j E_j|h_j| (constant)", tasks.Positive)
 	o.Float("combo-stiffness-coef", func(c *Config) *float64 { return &c.ComboStiffness }, "error+stiffness: coefficient of mean_j S_j (constant)", tasks.Positive)
+	tasks.BudgetFlags(o, func(c *Config) *train.Budget { return &c.Budget })
 	o.Int("eval-images", func(c *Config) *int { return &c.EvalImages }, "test and training images whose accuracy is measured after each epoch (0: all; full scale: all); the final test accuracy uses --test-images", tasks.AtLeast(0))
 	o.Int("test-images", func(c *Config) *int { return &c.TestImages }, "final test accuracy on the first N test images only (0: the whole test set)", tasks.AtLeast(0))
 	o.Int("predict-repeats", func(c *Config) *int { return &c.PredictRepeats }, "timed repetitions of the prediction solve (the median is reported)", tasks.AtLeast(1))
@@ -76,6 +77,9 @@ func (t *task) Setup(s tasks.Settings) error {
 		c.AllEval = true
 	}
 	c.MaxSteps, c.Data = s.MaxSteps, t.data
+	if err := tasks.CheckBudget(t.flags.FlagSet(), c.Budget, s.Methods); err != nil {
+		return err
+	}
 	for _, m := range s.Methods {
 		cm := c
 		cm.Reg.Method = m
@@ -153,7 +157,7 @@ func (t *task) Run(ctx context.Context, spec tasks.RunSpec) (tasks.Record, error
 	acc, loss := res.Test.Accuracy, res.Test.Loss
 	run := report.Run{Method: res.Method, Seed: int(res.Seed), Iterations: res.Iterations,
 		TrainTimeS: res.TrainTime.Seconds(), PredictTimeS: res.Prediction.Time.Seconds(),
-		NFE: res.Prediction.NFE, TrainLoss: res.Train.Loss, TestLoss: &loss, TestAccuracy: &acc}
+		NFE: res.Prediction.NFE, TrainLoss: res.Train.Loss, TestLoss: &loss, TestAccuracy: &acc, Budget: res.Budget}
 	return tasks.NewRecord(run, x)
 }
 
@@ -232,7 +236,7 @@ func (t *task) configJSON() map[string]any {
 	if v.TestImages > 0 {
 		test = fmt.Sprintf("the first %d test images", v.TestImages)
 	}
-	return map[string]any{
+	c := map[string]any{
 		"iterations": v.Iterations,
 		"scale":      string(t.set.Scale), "methods": t.set.MethodNames(), "seeds": t.set.Seeds,
 		"data":            map[string]any{"source": data, "pixels": "bytes / 255 in [0, 1]", "train_images": train},
@@ -255,6 +259,11 @@ func (t *task) configJSON() map[string]any {
 			"prediction": fmt.Sprintf("one solve of the first %d training images, no gradients; median wall time of %d repetitions", PredictBatch, v.PredictRepeats),
 			"train_time": "sum over iterations of the gradient and update work (no evaluation, no data loading outside the step)"},
 	}
+	if v.Budget.IsSet() {
+		c["budget"] = v.Budget
+		c["budget_signal"] = fmt.Sprintf("the forward NFE of each training solve (batch %d) sets the coefficient; the budget is on the prediction solve's NFE (the first %d training images); the budgeted coefficient starts at the method's (error: --error-coef, error+stiffness: --combo-error-coef) and replaces the annealing", v.Batch, PredictBatch)
+	}
+	return c
 }
 
 // methodExtras are the per-method speed figures of the results JSON.
@@ -539,3 +548,13 @@ func (t *task) Evaluate(ctx context.Context, spec tasks.EvalSpec) (*tasks.Evalua
 }
 
 var _ tasks.Evaluator = (*task)(nil)
+
+// SweepDefaults are the defaults of `whitebox reproduce mnist-node
+// --sweep-budget`: one budget at 0.7x vanilla's prediction NFE (the
+// paper's ERNODE/vanilla ratio, 177/253), and the error coefficient held
+// at 10, 30, 100 and 300, around the default annealing 100 -> 10.
+func (*task) SweepDefaults() tasks.SweepDefaults {
+	return tasks.SweepDefaults{Fractions: []float64{0.7}, Coefs: map[string][]float64{"error": {10, 30, 100, 300}}}
+}
+
+var _ tasks.BudgetSweeper = (*task)(nil)
