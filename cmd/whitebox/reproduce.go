@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/report"
 	"github.com/whitebox-de/whitebox/tasks"
 	"github.com/whitebox-de/whitebox/train"
@@ -479,6 +480,12 @@ func (h *harness) each(ctx context.Context, p *part, specs []tasks.RunSpec, fn f
 	do := func(k int) {
 		s := specs[k]
 		r, err := fn(runCtx, s)
+		// The solvers' pooled tapes keep the largest working set of every
+		// shape they met; the next run (of another task, batch or
+		// evaluation size) would keep its own beside it, and a whole
+		// reproduction in one process would grow without bound. Runs
+		// beside this one keep their tapes in use.
+		ad.DrainTapePool()
 		mu.Lock()
 		defer mu.Unlock()
 		if h.metrics != nil && h.metrics.Err() != nil {
