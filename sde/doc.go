@@ -43,9 +43,12 @@
 //	EEst = RMS((delta*E1 + E2) ./ (atol + max(|z_n|, |z_{n+1}|)*rtol)),
 //	E1 = h (k1 + k2 + k3 + k4),  E2 = chi2 .* (beta3.g) + chi3 .* (beta4.g),
 //
-// with delta = Options.Delta (default 1), and the stiffness estimate is
-// RMS(k4 - k3)/RMS(H0_4 - H0_3), divided by Options.StiffnessScale (default
-// 10.6, the authors' code's scale). NFE is counted separately for the drift and
+// with delta = Options.Delta (default 1); as in DiffEqBase.jl's
+// calculate_residuals (under @muladd) and package ode, the scale
+// atol + max(|z_n|, |z_{n+1}|)*rtol is rounded once (a fused multiply-add),
+// and the norm is one fused operation whose gradient is one pass. The
+// stiffness estimate is RMS(k4 - k3)/RMS(H0_4 - H0_3), divided by
+// Options.StiffnessScale (default 10.6, the authors' code's scale). NFE is counted separately for the drift and
 // the diffusion (DriftNFE, DiffusionNFE; Trajectory.NFE is their sum): SOSRI
 // evaluates each 4 times per attempted step, plus 2 each for the initial-step
 // heuristic when Options.Dt is not given. R_E = agg_j E_j |h_j| and R_S = agg_j S_j over accepted steps

@@ -50,6 +50,7 @@ type stageVars struct {
 	k, g, h0 [SRIStages]ad.Var
 	u1       ad.Var
 	e, s     ad.Var // error and stiffness estimates (1x1), invalid if not recorded
+	en       ad.Var // the error estimate's numerator delta*E1 + E2, with e
 }
 
 func (s *stepper) check(what string, z, out ad.Var) ad.Var {
@@ -129,7 +130,7 @@ func (s *stepper) lin(base ad.Var, coef []float64, xs []ad.Var) ad.Var {
 func (s *stepper) record(t, h float64, u ad.Var, dW, dZ []float64, sv *stageVars, wantE, wantS bool) {
 	tp := u.Tape()
 	w, chi1, chi2, chi3 := s.bindNoise(tp, h, dW, dZ)
-	sv.e, sv.s = ad.Var{}, ad.Var{}
+	sv.e, sv.s, sv.en = ad.Var{}, ad.Var{}, ad.Var{}
 	tab := s.tab
 	if tab == nil { // Euler-Maruyama
 		k := s.drift(t, u)
@@ -212,14 +213,21 @@ func (s *stepper) record(t, h float64, u ad.Var, dW, dZ []float64, sv *stageVars
 			m++
 		}
 		num := ad.LinComb(c[:m], x[:m])
-		sc := ad.AddScalar(ad.Scale(ad.Max(ad.Abs(u), ad.Abs(sv.u1)), s.o.RTol), s.o.ATol)
-		sv.e = ad.RMS(ad.Div(num, sc))
+		sv.en = num
+		// One fused op (value and gradient in one pass each) for the
+		// scale atol + rtol*max(|u_n|, |u_{n+1}|), the quotient and the
+		// RMS, as in package ode; the scale is rounded once (a fused
+		// multiply-add, as in DiffEqBase.jl's calculate_residuals under
+		// @muladd).
+		sv.e = ad.ErrorNorm(num, u, sv.u1, s.o.ATol, s.o.RTol)
 	}
 	if wantS {
 		// RMS(k4 - k3)/RMS(H0_4 - H0_3)/scale, 0 when the denominator is.
-		den := ad.RMS(ad.Sub(sv.h0[3], sv.h0[2]))
+		// RMSDiff does not form the differences, and sums the same
+		// squares in the same order as RMS(Sub(a, b)).
+		den := ad.RMSDiff(sv.h0[3], sv.h0[2])
 		if d := den.Scalar(); d != 0 && !math.IsNaN(d) {
-			num := ad.RMS(ad.Sub(sv.k[3], sv.k[2]))
+			num := ad.RMSDiff(sv.k[3], sv.k[2])
 			sv.s = ad.Scale(ad.Div(num, den), 1/s.o.StiffnessScale)
 		}
 	}
