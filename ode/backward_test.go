@@ -22,7 +22,7 @@ func TestBackwardInTimeExact(t *testing.T) {
 		tab *Tableau
 		dt  float64
 		tol float64
-	}{{Tsit5(), 0, 1e-7}, {DP5(), 0, 1e-7}, {BS3(), 0, 1e-7}, {RK4(), 0.01, 1e-7}} {
+	}{{Tsit5(), 0, 1e-7}, {DP5(), 0, 1e-7}, {BS3(), 0, 1e-7}, {Vern7(), 0, 1e-7}, {RK4(), 0.01, 1e-7}} {
 		sol, err := Solve(context.Background(), decay, &Options{Method: m.tab, Dt: m.dt, RTol: 1e-9, ATol: 1e-9, SaveAt: saves, TStops: []float64{0.3}})
 		if err != nil {
 			t.Fatal(err)

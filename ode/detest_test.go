@@ -28,24 +28,29 @@ func detestRun(t *testing.T, p odetest.Problem, o ode.Options) (nfe int, scaled 
 	return sol.NFE, scaled
 }
 
-// detestOverBar lists the problems whose scaled end error with Tsit5 at
-// 1e-8 exceeds the bar of TestDETEST, with the value measured when the
-// test was written. They are the orbits of class D, whose phase error
-// grows along the orbit: the solver bounds each step's local error, not
-// the global error at t = 20. The test fails if one grows by more than a
-// quarter, or falls under the bar (then remove it here).
-var detestOverBar = map[string]float64{"D1": 28.5, "D2": 28.3, "D3": 11.3}
+// detestOverBar lists the problems whose scaled end error at 1e-8
+// exceeds the bar of TestDETEST, per checked method, with the value
+// measured when the test was written. They are orbits of class D, whose
+// phase error grows along the orbit: the solvers bound each step's local
+// error, not the global error at t = 20, and no checked method is under the
+// bar on all five (Tsit5 on D1-D3, Vern7 on D5 with eccentricity 0.9). The test fails if one grows by more than a quarter, or
+// falls under the bar (then remove it here).
+var detestOverBar = map[string]float64{
+	"Tsit5 D1": 28.5, "Tsit5 D2": 28.3, "Tsit5 D3": 11.3,
+	"Vern7 D5": 10.3,
+}
 
 // TestDETEST solves the 25 problems of classes A-E of Hull et al. (1972)
-// with Tsit5, DP5 and BS3 at rtol = atol = 1e-8 and bounds Tsit5's scaled
-// end error by 10 (see detestOverBar), against the reference values of
-// package odetest (extended-precision solves, checked there against the
-// closed forms and against Enright and Pryce's values). Its log (go test
-// ./ode -run DETEST -v) is a table of NFE and scaled error per problem and
-// method.
+// with Tsit5, DP5, BS3 and Vern7 at rtol = atol = 1e-8 and bounds
+// the scaled end error of Tsit5 and Vern7 by 10 (see
+// detestOverBar), against the reference values of package odetest
+// (extended-precision solves, checked there against the closed forms and
+// against Enright and Pryce's values). Its log (go test ./ode -run DETEST
+// -v) is a table of NFE and scaled error per problem and method.
 func TestDETEST(t *testing.T) {
 	const tol, bar = 1e-8, 10.0
-	methods := []*ode.Tableau{ode.Tsit5(), ode.DP5(), ode.BS3()}
+	methods := []*ode.Tableau{ode.Tsit5(), ode.DP5(), ode.BS3(), ode.Vern7()}
+	checked := map[string]bool{"Tsit5": true, "Vern7": true}
 	var table strings.Builder
 	fmt.Fprintf(&table, "rtol = atol = %g; scaled error = max_i |y_i - yref_i| / (atol + rtol |yref_i|)\n%-4s", tol, "")
 	for _, m := range methods {
@@ -61,10 +66,10 @@ func TestDETEST(t *testing.T) {
 			total[k] += nfe
 			worst[k] = math.Max(worst[k], e)
 			fmt.Fprintf(&table, " %12d %12.3g", nfe, e)
-			if k != 0 {
+			if !checked[m.Name] {
 				continue
 			}
-			switch known, over := detestOverBar[p.Name]; {
+			switch known, over := detestOverBar[m.Name+" "+p.Name]; {
 			case over && e > 1.25*known:
 				t.Errorf("%s with %s: scaled end error %.3g, was %.3g (NFE %d)", p.Name, m.Name, e, known, nfe)
 			case over && e <= bar:

@@ -8,8 +8,17 @@
 //
 // A method is a Tableau (coefficients, embedded error weights, dense
 // output, the stage pair for the stiffness estimate): Tsit5 (the default),
-// DP5, BS3, and the fixed-step Euler and RK4. Tableaus are checked by their
-// order conditions and by measured convergence slopes in the tests.
+// DP5, BS3, Verner's Vern7 for tight tolerances, and the fixed-step Euler
+// and RK4. Tableaus are checked by their order conditions (rooted trees
+// through order 8) and by measured convergence slopes in the tests.
+//
+// On the 25 DETEST problems (Hull et al. 1972) at rtol = atol = 1e-8, the
+// scaled end error max_i |y_i - yref_i| / (atol + rtol |yref_i|) is at most
+// 5.12 with Vern7 on 24 of them, at 22165 NFE over all 25 against Tsit5's
+// 26919; both exceed 10 on some orbit problems of class D (Tsit5 28.5 on
+// D1, Vern7 10.3 on D5), whose phase error grows along the orbit while the
+// controller bounds only each step's local error (go test ./ode -run
+// 'DETEST$' -v prints the table).
 //
 // # Step control
 //

@@ -29,7 +29,7 @@ func TestStepEndRoundsOnce(t *testing.T) {
 		u0.Data[i] = 1.66e11 * (1 + 1e-3*math.Sin(float64(i)))
 	}
 	const h = 0.0123
-	for _, tab := range []*Tableau{Tsit5(), DP5(), BS3(), RK4()} {
+	for _, tab := range []*Tableau{Tsit5(), DP5(), BS3(), Vern7(), RK4()} {
 		p := Problem{F: f, Z0: u0, T0: 0, T1: 1}
 		o, err := (&Options{Method: tab, Dt: 0.1}).withDefaults(&p)
 		if err != nil {

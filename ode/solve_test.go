@@ -439,12 +439,36 @@ func gradCases() []gradCase {
 // discrete adjoint's gradient of a loss of the saved outputs matches central
 // finite differences along random directions of (z0, parameters), and
 // element by element for the linear problem, to a relative error <= 1e-6.
+// gradMethods are the adaptive methods the gradient tests run, each at a
+// tolerance where its error estimate is well above rounding: Vern7's
+// order-7 estimate h*sum_i Btilde_i k_i cancels coefficients of size 200
+// down to about 1e-14 of the state at 1e-6 on these problems, where forward
+// and reverse mode round it differently (they agree to 1e-7 there, to 3e-10
+// at 1e-3).
+func gradMethods() []struct {
+	tab *Tableau
+	tol float64
+} {
+	return []struct {
+		tab *Tableau
+		tol float64
+	}{{Tsit5(), 1e-6}, {Vern7(), 1e-3}}
+}
+
 func TestAdjointMatchesFiniteDifferences(t *testing.T) {
-	for _, c := range gradCases() {
-		t.Run(c.name, func(t *testing.T) {
+	for _, m := range gradMethods() {
+		for _, c := range gradCases() {
+			testAdjointMatchesFiniteDifferences(t, m.tab, m.tol, c)
+		}
+	}
+}
+
+func testAdjointMatchesFiniteDifferences(t *testing.T, m *Tableau, tol float64, c gradCase) {
+	{
+		t.Run(m.Name+"/"+c.name, func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(42, 1))
 			p := Problem{F: c.f, Input: c.input, Z0: c.z0, T0: 0, T1: c.t1}
-			sol, err := Solve(context.Background(), p, &Options{RTol: 1e-6, ATol: 1e-6, SaveAt: c.saves, Adjoint: true})
+			sol, err := Solve(context.Background(), p, &Options{Method: m, RTol: tol, ATol: tol, SaveAt: c.saves, Adjoint: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -491,12 +515,20 @@ func TestAdjointMatchesFiniteDifferences(t *testing.T) {
 // adjoint against forward-mode directional derivatives through the same
 // frozen solve: <v, gradient> = JVP(v) to a relative error <= 1e-8.
 func TestRegularizerGradientsMatchForwardMode(t *testing.T) {
-	for _, c := range gradCases() {
+	for _, m := range gradMethods() {
+		for _, c := range gradCases() {
+			testRegularizerGradientsMatchForwardMode(t, m.tab, m.tol, c)
+		}
+	}
+}
+
+func testRegularizerGradientsMatchForwardMode(t *testing.T, m *Tableau, tol float64, c gradCase) {
+	{
 		for _, agg := range []Aggregation{Sum, Mean, Max} {
-			t.Run(c.name+"/"+agg.String(), func(t *testing.T) {
+			t.Run(m.Name+"/"+c.name+"/"+agg.String(), func(t *testing.T) {
 				rng := rand.New(rand.NewPCG(43, uint64(agg)))
 				p := Problem{F: c.f, Input: c.input, Z0: c.z0, T0: 0, T1: c.t1}
-				sol, err := Solve(context.Background(), p, &Options{RTol: 1e-6, ATol: 1e-6, SaveAt: c.saves, Adjoint: true})
+				sol, err := Solve(context.Background(), p, &Options{Method: m, RTol: tol, ATol: tol, SaveAt: c.saves, Adjoint: true})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -660,7 +692,7 @@ func TestCheckpointingPolicies(t *testing.T) {
 	methods := []struct {
 		tab *Tableau
 		dt  float64
-	}{{Tsit5(), 0}, {DP5(), 0}, {BS3(), 0}, {RK4(), 0.05}, {Euler(), 0.02}}
+	}{{Tsit5(), 0}, {DP5(), 0}, {BS3(), 0}, {Vern7(), 0}, {RK4(), 0.05}, {Euler(), 0.02}}
 	sc := ad.NewParam("w", 1, 1)
 	sc.Value.Data[0] = -1.3
 	cases := append(gradCases(), gradCase{name: "scalar", f: func(t float64, z ad.Var) ad.Var {
@@ -677,7 +709,13 @@ func TestCheckpointingPolicies(t *testing.T) {
 				}
 				var w, dz []*tensor.Dense
 				grads := func(pol Checkpointing, twice bool, reg Regularization) ([]float64, *Solution) {
-					sol, err := Solve(context.Background(), p, &Options{Method: m.tab, Dt: dt, SaveAt: c.saves, Adjoint: true, Checkpointing: pol})
+					o := &Options{Method: m.tab, Dt: dt, SaveAt: c.saves, Adjoint: true, Checkpointing: pol}
+					if m.tab.Order >= 7 {
+						// Vern7 at 1e-4: at tighter tolerances its order-7
+						// error estimate nears rounding (see gradMethods).
+						o.RTol, o.ATol = 1e-4, 1e-4
+					}
+					sol, err := Solve(context.Background(), p, o)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -707,7 +745,11 @@ func TestCheckpointingPolicies(t *testing.T) {
 					if !slices.Equal(gp, gs) || !slices.Equal(gp, gt) || !slices.Equal(gp, ga) || !slices.Equal(gp, gat) {
 						t.Fatalf("%+v: the checkpointing policies give different gradients:\nproducts %v\nstates   %v\nstages   %v", reg, gp, gs, ga)
 					}
-					if m.tab.HasErrorEstimate() && solP.Rejected == 0 {
+					// Vern7 accepts a first step over the whole span of these
+					// problems at every tolerance tried (1e-4 ... 1e-9); the
+					// other adaptive methods exercise the rejected steps, whose
+					// replay does not depend on the tableau.
+					if m.tab.HasErrorEstimate() && m.tab.Order < 7 && solP.Rejected == 0 {
 						t.Fatal("no rejected step: the test needs one")
 					}
 
@@ -742,7 +784,14 @@ func TestCheckpointingPolicies(t *testing.T) {
 						num += (gp[i] - want[i]) * (gp[i] - want[i])
 						den += want[i] * want[i]
 					}
-					if e := math.Sqrt(num / den); e > 1e-11 {
+					// Vern7's estimates cancel stage combinations with
+					// coefficients of size 200 (see gradMethods), so the two
+					// reverse sweeps' summation orders differ in more digits.
+					bound := 1e-11
+					if m.tab.Order >= 7 {
+						bound = 1e-9
+					}
+					if e := math.Sqrt(num / den); e > bound {
 						t.Fatalf("%+v: Backward differs from reverse mode over the whole solve: relative error %.2g", reg, e)
 					}
 				}
@@ -887,9 +936,12 @@ func TestInputMatchesStateForm(t *testing.T) {
 	for _, m := range []struct {
 		tab *Tableau
 		dt  float64
-	}{{Tsit5(), 0}, {DP5(), 0}, {BS3(), 0}, {RK4(), 0.1}} {
+		tol float64
+	}{{Tsit5(), 0, 1e-8}, {DP5(), 0, 1e-8}, {BS3(), 0, 1e-8}, {Vern7(), 0, 1e-5}, {RK4(), 0.1, 1e-8}} {
 		t.Run(m.tab.Name, func(t *testing.T) {
-			o := &Options{Method: m.tab, Dt: m.dt, RTol: 1e-8, ATol: 1e-8, SaveAt: []float64{0, 0.3, 1, 2}}
+			// Vern7 at 1e-5: at 1e-8 its order-7 estimates are near
+			// rounding (see gradMethods).
+			o := &Options{Method: m.tab, Dt: m.dt, RTol: m.tol, ATol: m.tol, SaveAt: []float64{0, 0.3, 1, 2}}
 			ss, err := Solve(context.Background(), Problem{F: fs, Z0: z0, T0: 0, T1: 2}, o)
 			if err != nil {
 				t.Fatal(err)
@@ -945,7 +997,7 @@ func TestFusedStepEndMatchesRecorded(t *testing.T) {
 		"input": {F: fi, Input: in, Z0: z0, T0: 0, T1: 2},
 	}
 	for name, p := range probs {
-		for _, m := range []*Tableau{Tsit5(), DP5(), BS3()} {
+		for _, m := range []*Tableau{Tsit5(), DP5(), BS3(), Vern7()} {
 			// Dt: a first step over the whole span, to be rejected.
 			o := Options{Method: m, RTol: 1e-7, ATol: 1e-7, Dt: 2, SaveAt: []float64{0.5, 2}}
 			fused, err := Solve(context.Background(), p, &o)

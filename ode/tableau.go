@@ -456,3 +456,34 @@ func RK4() *Tableau {
 	}
 	return newTableau("RK4", 4, 0, c, lower, b, nil, 2.7853, dense, 3)
 }
+
+// Vern7 returns Verner's "most efficient" 7(6) pair (J. H. Verner,
+// "Numerically optimal Runge-Kutta pairs with interpolants", Numer.
+// Algorithms 53 (2010) 383-396) with the coefficients of OrdinaryDiffEq.jl's
+// Vern7: 10 stages, not FSAL, order 7 with an embedded order 6 whose last
+// weight sits on stage 10. Stages 9 and 10 are both at t+h, so the
+// stiffness estimate uses that pair; StabilityScale 4.64 is OrdinaryDiffEq's
+// alg_stability_size(Vern7) (the tests recompute it). It is the method for
+// tight tolerances (rtol below about 1e-7), where Tsit5's order 5 needs
+// many more steps and its global error grows with them.
+//
+// Vern7 carries no dense output: Verner's order-7 interpolant needs six
+// more evaluations of f per step. Save times become stop times instead
+// (Solve steps onto them), as for every method without dense output.
+func Vern7() *Tableau {
+	c := []float64{0, 0.005, 0.10888888888888888, 0.16333333333333333, 0.4555, 0.6095094489978381, 0.884, 0.925, 1, 1}
+	lower := [][]float64{
+		{0.005},
+		{-1.07679012345679, 1.185679012345679},
+		{0.04083333333333333, 0, 0.1225},
+		{0.6389139236255726, 0, -2.455672638223657, 2.272258714598084},
+		{-2.6615773750187572, 0, 10.804513886456137, -8.3539146573962, 0.820487594956657},
+		{6.067741434696772, 0, -24.711273635911088, 20.427517930788895, -1.9061579788166472, 1.006172249242068},
+		{12.054670076253203, 0, -49.75478495046899, 41.142888638604674, -4.461760149974004, 2.042334822239175, -0.09834843665406107},
+		{10.138146522881808, 0, -42.6411360317175, 35.76384003992257, -4.3480228403929075, 2.0098622683770357, 0.3487490460338272, -0.27143900510483127},
+		{-45.030072034298676, 0, 187.3272437654589, -154.02882369350186, 18.56465306347536, -7.141809679295079, 1.3088085781613787, 0, 0},
+	}
+	b := []float64{0.04715561848627222, 0, 0, 0.25750564298434153, 0.26216653977412624, 0.15216092656738558, 0.4939969170032485, -0.29430311714032503, 0.08131747232495111, 0}
+	btilde := []float64{0.002547011879931045, 0, 0, -0.00965839487279575, 0.04206470975639691, -0.0666822437469301, 0.2650097464621281, -0.29430311714032503, 0.08131747232495111, -0.02029518466335628}
+	return newTableau("Vern7", 7, 6, c, lower, b, btilde, 4.64, nil, 0)
+}
