@@ -131,12 +131,7 @@ func writeSection(b *bytes.Buffer, s section, scale string) {
 	if res.Verdict != "" {
 		items = append(items, "**"+res.Verdict+"**")
 	}
-	if len(items) > 0 {
-		b.WriteString("\n")
-		for _, it := range items {
-			fmt.Fprintf(b, "- %s\n", it)
-		}
-	}
+	writeItems(b, items)
 	if len(s.figs) > 0 {
 		b.WriteString("\n")
 		for _, f := range s.figs {
@@ -144,6 +139,27 @@ func writeSection(b *bytes.Buffer, s section, scale string) {
 		}
 	}
 	fmt.Fprintf(b, "\nResults JSON: [%s](%s).\n", s.js, s.js)
+}
+
+// writeItems writes a section's notes, checks and verdict as a markdown
+// list. A note that is already a list item ("- ...", a sub-point of the
+// note before it) is nested under it; a note of several lines (a table)
+// is a block of its own between the list's parts.
+func writeItems(b *bytes.Buffer, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	b.WriteString("\n")
+	for _, it := range items {
+		switch {
+		case strings.Contains(it, "\n"):
+			fmt.Fprintf(b, "\n%s\n\n", strings.TrimRight(it, "\n"))
+		case strings.HasPrefix(it, "- "):
+			fmt.Fprintf(b, "  %s\n", it)
+		default:
+			fmt.Fprintf(b, "- %s\n", it)
+		}
+	}
 }
 
 // cell makes text fit in a markdown table cell.

@@ -386,3 +386,20 @@ func TestMergeUsage(t *testing.T) {
 		}
 	}
 }
+
+// The report's notes keep their markdown: a note that is itself a list
+// item nests under the note before it, and a note of several lines (a
+// table) stands as a block, never behind a bullet.
+func TestReportItemsMarkdown(t *testing.T) {
+	var b bytes.Buffer
+	writeItems(&b, []string{
+		"Relative to vanilla:",
+		"- error: NFE 0.76x.",
+		"Ratios:\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n",
+		"Check error NFE: pass.",
+	})
+	want := "\n- Relative to vanilla:\n  - error: NFE 0.76x.\n\nRatios:\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n- Check error NFE: pass.\n"
+	if got := b.String(); got != want {
+		t.Errorf("items written as\n%q\nwant\n%q", got, want)
+	}
+}

@@ -42,7 +42,7 @@ type task struct {
 func (*task) Info() tasks.Info {
 	return tasks.Info{
 		Name:    TaskName,
-		Summary: "latent ODE on the PhysioNet 2012 ICU records (paper Table 2) with vanilla, stiffness, error and STEER training",
+		Summary: "latent ODE on the PhysioNet 2012 ICU records (paper Table 2) with vanilla, stiffness, error, STEER and TayNODE training",
 		Methods: Methods,
 		Workers: 2,
 	}
