@@ -435,10 +435,6 @@ func gradCases() []gradCase {
 	}
 }
 
-// TestAdjointMatchesFiniteDifferences: with the step sequence frozen, the
-// discrete adjoint's gradient of a loss of the saved outputs matches central
-// finite differences along random directions of (z0, parameters), and
-// element by element for the linear problem, to a relative error <= 1e-6.
 // gradMethods are the adaptive methods the gradient tests run, each at a
 // tolerance where its error estimate is well above rounding: Vern7's
 // order-7 estimate h*sum_i Btilde_i k_i cancels coefficients of size 200
@@ -455,6 +451,10 @@ func gradMethods() []struct {
 	}{{Tsit5(), 1e-6}, {Vern7(), 1e-3}}
 }
 
+// TestAdjointMatchesFiniteDifferences: with the step sequence frozen, the
+// discrete adjoint's gradient of a loss of the saved outputs matches central
+// finite differences along random directions of (z0, parameters), and
+// element by element for the linear problem, to a relative error <= 1e-6.
 func TestAdjointMatchesFiniteDifferences(t *testing.T) {
 	for _, m := range gradMethods() {
 		for _, c := range gradCases() {
