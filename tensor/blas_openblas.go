@@ -18,8 +18,8 @@ import (
 	"gonum.org/v1/netlib/blas/netlib"
 )
 
-// BLASBackend names the BLAS implementation that gonum's blas64 uses in this
-// build: "openblas" when built with -tags openblas, "gonum" otherwise.
+// BLASBackend names what computes the matrix products in this build:
+// "openblas" when built with -tags openblas, "pure-go" otherwise.
 const BLASBackend = "openblas"
 
 // splitGemm makes MatMul split large products across the par workers.
@@ -27,6 +27,9 @@ const BLASBackend = "openblas"
 // calls and would compete for the cores with the parallel elementwise
 // kernels that run between matrix products (measured in BENCHMARKS.md).
 const splitGemm = true
+
+// ownGemm is false: the products go to OpenBLAS through gonum's blas64.
+const ownGemm = false
 
 func init() {
 	C.openblas_set_num_threads(1)

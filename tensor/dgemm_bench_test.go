@@ -26,7 +26,7 @@ func randGeneral(rnd *rand.Rand, r, c int) blas64.General {
 // one BLASBackend names, so benchmark output labelled with it is truthful.
 func TestBLASBackend(t *testing.T) {
 	want := map[string]string{
-		"gonum":    "gonum.Implementation",
+		"pure-go":  "gonum.Implementation", // blas64 is not used for the products
 		"openblas": "netlib.Implementation",
 	}[tensor.BLASBackend]
 	if want == "" {
@@ -37,8 +37,8 @@ func TestBLASBackend(t *testing.T) {
 	}
 }
 
-// TestDGEMMMatchesPureGo compares blas64.Gemm (whichever backend this build
-// installed) with gonum's pure-Go DGEMM on the MNIST layer shapes, for every
+// TestDGEMMMatchesPureGo compares MatMul (whichever backend this build
+// compiled in) with gonum's pure-Go DGEMM on the MNIST layer shapes, for every
 // transpose combination the package uses, with nonzero alpha and beta.
 // Each entry must agree to 1e-12 relative to sum_k |alpha*a_ik*b_kj| + |beta*c_ij|.
 func TestDGEMMMatchesPureGo(t *testing.T) {
@@ -68,7 +68,8 @@ func TestDGEMMMatchesPureGo(t *testing.T) {
 			c0 := randGeneral(rnd, tc.m, tc.n)
 
 			got := blas64.General{Rows: tc.m, Cols: tc.n, Stride: tc.n, Data: append([]float64(nil), c0.Data...)}
-			blas64.Gemm(tc.tA, tc.tB, alpha, a, b, beta, got)
+			tensor.MatMul(tensor.FromSlice(tc.m, tc.n, got.Data), alpha, tensor.FromSlice(a.Rows, a.Cols, a.Data), tc.tA == blas.Trans,
+				tensor.FromSlice(b.Rows, b.Cols, b.Data), tc.tB == blas.Trans, beta)
 			want := append([]float64(nil), c0.Data...)
 			ref.Dgemm(tc.tA, tc.tB, tc.m, tc.n, tc.k, alpha, a.Data, a.Stride, b.Data, b.Stride, beta, want, tc.n)
 
@@ -93,21 +94,23 @@ func TestDGEMMMatchesPureGo(t *testing.T) {
 					}
 					d := math.Abs(got.Data[i*tc.n+j] - want[i*tc.n+j])
 					if d > 1e-12*scale {
-						t.Fatalf("C[%d,%d]: %s backend gives %v, pure Go %v (|diff| %g > 1e-12*%g)",
+						t.Fatalf("C[%d,%d]: %s backend gives %v, gonum %v (|diff| %g > 1e-12*%g)",
 							i, j, tensor.BLASBackend, got.Data[i*tc.n+j], want[i*tc.n+j], d, scale)
 					}
 					worst = max(worst, d/scale)
 					worstAbs = max(worstAbs, d)
 				}
 			}
-			t.Logf("%s vs pure Go: largest difference %g absolute, %g relative", tensor.BLASBackend, worstAbs, worst)
+			t.Logf("%s vs gonum: largest difference %g absolute, %g relative", tensor.BLASBackend, worstAbs, worst)
 		})
 	}
 }
 
 // BenchmarkDGEMM measures tensor.MatMul (the product every layer uses: with
 // OpenBLAS it splits the product over the cores, each running
-// single-threaded OpenBLAS) and, for reference, a direct blas64.Gemm call,
+// single-threaded OpenBLAS; in the pure-Go build internal/gemm) and, for
+// reference, a direct blas64.Gemm call (gonum's pure-Go Dgemm in the
+// default build, named "gonum-direct"),
 // on row-major float64 matrices, C = A*B with A m×k and B k×n, counting
 // 2*m*n*k floating-point operations per call. The sub-benchmark names start
 // with the BLAS backend of the build.
@@ -135,7 +138,7 @@ func BenchmarkDGEMM(b *testing.B) {
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
-		b.Run(fmt.Sprintf("%s-direct/%dx%dx%d", tensor.BLASBackend, s.m, s.k, s.n), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%s-direct/%dx%dx%d", directName(), s.m, s.k, s.n), func(b *testing.B) {
 			rnd := rand.New(rand.NewPCG(3, 4))
 			a := randGeneral(rnd, s.m, s.k)
 			bm := randGeneral(rnd, s.k, s.n)
@@ -148,4 +151,51 @@ func BenchmarkDGEMM(b *testing.B) {
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	}
+}
+
+// BenchmarkDGEMMTransA measures tensor.MatMul for C = A^T*B, the weight
+// gradient of a dense layer (A the layer's input, B the output's
+// cotangent), at the MNIST-NODE layer shapes at batch 128, beside A*B of
+// the same size and a direct blas64.Gemm of A^T*B (gonum's Dgemm in the
+// default build, whose transposed-A loop is not blocked).
+func BenchmarkDGEMMTransA(b *testing.B) {
+	for _, s := range []struct{ m, k, n int }{
+		{785, 128, 100},
+		{101, 128, 784},
+	} {
+		rnd := rand.New(rand.NewPCG(3, 4))
+		flops := 2 * float64(s.m) * float64(s.n) * float64(s.k)
+		at := randGeneral(rnd, s.k, s.m)
+		a := randGeneral(rnd, s.m, s.k)
+		bm := randGeneral(rnd, s.k, s.n)
+		c := blas64.General{Rows: s.m, Cols: s.n, Stride: s.n, Data: make([]float64, s.m*s.n)}
+		for _, v := range []struct {
+			name string
+			run  func()
+		}{
+			{tensor.BLASBackend + "/AtB", func() {
+				tensor.MatMul(tensor.FromSlice(s.m, s.n, c.Data), 1, tensor.FromSlice(s.k, s.m, at.Data), true, tensor.FromSlice(s.k, s.n, bm.Data), false, 0)
+			}},
+			{directName() + "-direct/AtB", func() { blas64.Gemm(blas.Trans, blas.NoTrans, 1, at, bm, 0, c) }},
+			{tensor.BLASBackend + "/AB", func() {
+				tensor.MatMul(tensor.FromSlice(s.m, s.n, c.Data), 1, tensor.FromSlice(s.m, s.k, a.Data), false, tensor.FromSlice(s.k, s.n, bm.Data), false, 0)
+			}},
+		} {
+			b.Run(fmt.Sprintf("%s/%dx%dx%d", v.name, s.m, s.k, s.n), func(b *testing.B) {
+				for b.Loop() {
+					v.run()
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// directName labels the direct blas64 calls by the implementation they
+// reach.
+func directName() string {
+	if tensor.BLASBackend == "openblas" {
+		return "openblas"
+	}
+	return "gonum"
 }

@@ -12,10 +12,16 @@
 //
 // # BLAS
 //
-// Matrix products go through gonum's blas64. By default that is gonum's
-// pure-Go implementation; building with the tag openblas (and cgo, with
-// Debian's libopenblas-dev installed) routes them to OpenBLAS. BLASBackend
-// names the one compiled in.
+// Large matrix products of the default (pure-Go) build go to package
+// internal/gemm, a packed, blocked product with an AVX2/FMA micro-kernel on
+// amd64: gonum's pure-Go Dgemm, which the package used before, runs the
+// products of a dense layer at 11-14 GFLOP/s on two cores and the weight
+// gradient A^T*B at 2.5-3, internal/gemm at 35-75 (BenchmarkGemm there,
+// BenchmarkDGEMM here). Building with the tag openblas (and cgo, with
+// Debian's libopenblas-dev installed) routes them to OpenBLAS through
+// gonum's blas64 instead. BLASBackend names the one compiled in. Small or
+// narrow products (the spiral's Dense(50,2)) use plain loops in either
+// build.
 //
 // # Kernels
 //

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/whitebox-de/whitebox/internal/gemm"
 	"github.com/whitebox-de/whitebox/internal/par"
 
 	"gonum.org/v1/gonum/blas"
@@ -86,13 +87,17 @@ func matMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB b
 		gemmPool.Put(j)
 		return
 	}
-	gemm(alpha, general(a), transA, general(b), transB, beta, general(dst))
+	if ownGemm {
+		gemm.Dgemm(transA, transB, m, n, k, alpha, a.Data, max(a.Cols, 1), b.Data, max(b.Cols, 1), beta, dst.Data, max(dst.Cols, 1))
+		return
+	}
+	blasGemm(alpha, general(a), transA, general(b), transB, beta, general(dst))
 }
 
 // minSplitGemm is the m*n*k from which products are split across workers.
 const minSplitGemm = 1 << 18
 
-func gemm(alpha float64, a blas64.General, transA bool, b blas64.General, transB bool, beta float64, c blas64.General) {
+func blasGemm(alpha float64, a blas64.General, transA bool, b blas64.General, transB bool, beta float64, c blas64.General) {
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if transA {
 		ta = blas.Trans
@@ -143,7 +148,7 @@ func (j *gemmJob) Run(lo, hi int) {
 		} else {
 			a = rows(a, lo, hi)
 		}
-		gemm(j.alpha, a, j.transA, b, j.transB, j.beta, rows(c, lo, hi))
+		blasGemm(j.alpha, a, j.transA, b, j.transB, j.beta, rows(c, lo, hi))
 		return
 	}
 	// C[:, lo:hi] = op(A) * op(B)[:, lo:hi].
@@ -152,7 +157,7 @@ func (j *gemmJob) Run(lo, hi int) {
 	} else {
 		b = cols(b, lo, hi)
 	}
-	gemm(j.alpha, a, j.transA, b, j.transB, j.beta, cols(c, lo, hi))
+	blasGemm(j.alpha, a, j.transA, b, j.transB, j.beta, cols(c, lo, hi))
 }
 
 func smallMatMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB bool, beta float64, m, n, k int) {

@@ -51,9 +51,12 @@ func naiveMatMul(a *Dense, ta bool, b *Dense, tb bool) *Dense {
 	return c
 }
 
+// TestMatMulAgainstNaive covers every transpose combination, with sizes
+// below and above the BLAS threshold, and (101x130x70, 33x70x50) above
+// minTransposeGemm, where the pure-Go build copies a transposed A out.
 func TestMatMulAgainstNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
-	for _, sz := range [][3]int{{1, 2, 50}, {3, 4, 5}, {40, 50, 60}, {7, 1, 9}} {
+	for _, sz := range [][3]int{{1, 2, 50}, {3, 4, 5}, {40, 50, 60}, {7, 1, 9}, {101, 130, 70}, {33, 70, 50}} {
 		m, k, n := sz[0], sz[1], sz[2]
 		for _, ta := range []bool{false, true} {
 			for _, tb := range []bool{false, true} {
