@@ -9,7 +9,8 @@ TAGS=${TAGS-openblas}
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; tags='${TAGS}'; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 go version
 run() { go test -tags "$TAGS" -run '^$' "$@" 2>&1 | grep -E '^Benchmark|^ok|FAIL'; }
-run -bench 'DGEMM/[a-z]+/512x785x100$|MNISTDynamics' -count 3 ./tensor ./ad
+run -bench 'DGEMM/[a-z-]+/512x785x100$|MNISTDynamics' -count 3 ./tensor ./ad
+run -bench 'Gemm' -benchtime 50x -count 3 ./internal/gemm
 run -bench 'TanhKernel' -count 3 ./tensor
 run -bench 'SpiralGradient' -count 3 ./ode
 run -bench 'MNISTSolveForward|MNISTSolveGradient' -benchtime 8x -count 3 ./ode

@@ -78,10 +78,10 @@
 //
 // # Scales
 //
-// The zero Config is the default scale, sized so that the five methods
-// other than taynode (three seeds each) take about half an hour on two
-// cores with the pure-Go build; taynode's solves cost several times more
-// per iteration, and README.md records what the whole table took: 4 epochs of 25 iterations each (an "epoch" is then an
+// The zero Config is the default scale, sized so that the whole table
+// (six methods, three seeds each) runs in well under half an hour on two
+// cores with the pure-Go build (README.md records what it took): 4 epochs
+// of 25 iterations each (an "epoch" is then an
 // evaluation interval of 25 batches, not a pass over the data) at batch 128
 // and rtol = atol = 1e-6, the error coefficient annealed 100 -> 10 over
 // those 4 epochs, accuracies after each epoch on the first 500 test and
