@@ -50,7 +50,11 @@
 //   - [Products] (Len, Floats, Append, Release) holds the captured values.
 //   - [Tape.Buffer] and [Tape.Recycle] lend pool memory that outlives Reset;
 //     [GetTape] and [PutTape] keep tapes with their buffers between solves,
-//     and [DrainTapePool] frees them once a program has finished solving.
+//     and [DrainTapePool] frees them at once when a program has finished
+//     solving. The memory is bounded without it: Reset drops the buffers
+//     of a length the tape has not drawn for 64 Resets, and GetTape drops
+//     a pooled tape that waited 256 calls, so a program that moves on to
+//     other shapes (another task) sheds the old ones.
 //
 // LinComb's VJP does not scatter its cotangent into each input at once: it
 // records the terms, and an input gathers all of its terms in one

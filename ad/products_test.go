@@ -252,3 +252,49 @@ func TestProvideCombinations(t *testing.T) {
 	}()
 	tp.ProvideCombinations(vals)
 }
+
+// TestStaleMemoryIsDropped: a free list the tape has not drawn from for
+// staleResets Resets is dropped at the next Reset, while the lengths in use
+// stay pooled; a pooled tape that waited staleGets GetTape calls is dropped
+// from the pool.
+func TestStaleMemoryIsDropped(t *testing.T) {
+	has := func(tp *Tape, n int) bool {
+		for _, fl := range tp.pool {
+			if fl.n == n && len(fl.list) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	tp := NewTape()
+	Tanh(tp.Const(tensor.New(3, 3)))
+	tp.Reset()
+	if !has(tp, 9) {
+		t.Fatal("the 3x3 buffers were not pooled")
+	}
+	for i := 0; i <= staleResets; i++ {
+		Tanh(tp.Const(tensor.New(2, 2)))
+		if i < staleResets && !has(tp, 9) {
+			t.Fatalf("the 3x3 buffers were dropped after %d Resets, before %d", i+1, staleResets)
+		}
+		tp.Reset()
+	}
+	if has(tp, 9) || !has(tp, 4) {
+		t.Fatalf("after %d Resets without 3x3 work: 3x3 pooled %v (want false), 2x2 pooled %v (want true)", staleResets+1, has(tp, 9), has(tp, 4))
+	}
+
+	DrainTapePool()
+	a, b := GetTape(), GetTape()
+	PutTape(b)
+	PutTape(a)
+	for range staleGets + 1 {
+		PutTape(GetTape()) // a, again and again; b waits at the bottom
+	}
+	tapePool.Lock()
+	n, top := len(tapePool.free), tapePool.free[len(tapePool.free)-1]
+	tapePool.Unlock()
+	if n != 1 || top != a {
+		t.Fatalf("after %d GetTape calls the pool holds %d tapes (want 1, the one in use)", staleGets+1, n)
+	}
+	DrainTapePool()
+}

@@ -104,6 +104,8 @@ type Tape struct {
 	// provide are values for the combination nodes (ProvideCombinations).
 	provide    []*tensor.Dense
 	providePos int
+	resets     uint64 // Resets so far, the clock of the free lists' staleness
+	pooled     uint64 // tapePool.gets when PutTape last pooled the tape
 }
 
 // NewTape returns an empty tape.
@@ -142,6 +144,8 @@ func (tp *Tape) Reset() {
 	tp.pend = tp.pend[:0]
 	tp.StopProducts()
 	tp.StopProviding()
+	tp.resets++
+	tp.dropStale()
 }
 
 // deferGrad records the cotangent term coef*grad(src) for node id, added by
@@ -177,10 +181,32 @@ func (tp *Tape) settle(id int32) {
 }
 
 // freeList holds released buffers of one length. A computation uses few
-// distinct lengths, so a linear scan beats a map.
+// distinct lengths, so a linear scan beats a map. used is the tape's Reset
+// count when a buffer of this length was last taken.
 type freeList struct {
 	n    int
 	list []*tensor.Dense
+	used uint64
+}
+
+// staleResets is how many Resets a free list may go without being drawn
+// from before Reset drops it: the buffers of a computation the tape no
+// longer records (an earlier task's shapes, in a program that runs several)
+// go to the garbage collector instead of staying with the tape, while the
+// shapes of a training loop's solves and of its evaluations every few dozen
+// iterations stay pooled.
+const staleResets = 64
+
+// dropStale removes the free lists unused for staleResets Resets.
+func (tp *Tape) dropStale() {
+	keep := tp.pool[:0]
+	for _, fl := range tp.pool {
+		if tp.resets-fl.used <= staleResets {
+			keep = append(keep, fl)
+		}
+	}
+	clear(tp.pool[len(keep):])
+	tp.pool = keep
 }
 
 func (tp *Tape) list(n int) *freeList {
@@ -189,12 +215,13 @@ func (tp *Tape) list(n int) *freeList {
 			return &tp.pool[i]
 		}
 	}
-	tp.pool = append(tp.pool, freeList{n: n})
+	tp.pool = append(tp.pool, freeList{n: n, used: tp.resets})
 	return &tp.pool[len(tp.pool)-1]
 }
 
 func (tp *Tape) get(r, c int) *tensor.Dense {
 	fl := tp.list(r * c)
+	fl.used = tp.resets
 	if l := fl.list; len(l) > 0 {
 		d := l[len(l)-1]
 		fl.list = l[:len(l)-1]
@@ -440,7 +467,15 @@ func (tp *Tape) JVP(from int) {
 var tapePool struct {
 	sync.Mutex
 	free []*Tape
+	gets uint64 // GetTape calls so far, the clock of the pooled tapes' staleness
 }
+
+// staleGets is how many GetTape calls a pooled tape may wait before it is
+// dropped: the pool hands out its most recently returned tape first, so a
+// tape at the bottom waits only while fewer tapes are in use at once than
+// earlier (the solves of runs that trained in parallel), and its memory
+// is then dropped rather than held.
+const staleGets = 256
 
 // maxPooledTapes bounds the tapes the pool keeps; more are left to the
 // garbage collector.
@@ -454,6 +489,16 @@ const maxPooledTapes = 8
 func GetTape() *Tape {
 	tapePool.Lock()
 	defer tapePool.Unlock()
+	tapePool.gets++
+	stale := 0
+	for stale < len(tapePool.free) && tapePool.gets-tapePool.free[stale].pooled > staleGets {
+		stale++
+	}
+	if stale > 0 {
+		n := copy(tapePool.free, tapePool.free[stale:])
+		clear(tapePool.free[n:])
+		tapePool.free = tapePool.free[:n]
+	}
 	if n := len(tapePool.free); n > 0 {
 		tp := tapePool.free[n-1]
 		tapePool.free = tapePool.free[:n-1]
@@ -471,6 +516,7 @@ func PutTape(tp *Tape) {
 	tapePool.Lock()
 	defer tapePool.Unlock()
 	if len(tapePool.free) < maxPooledTapes {
+		tp.pooled = tapePool.gets
 		tapePool.free = append(tapePool.free, tp)
 	}
 }

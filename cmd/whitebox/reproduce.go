@@ -480,11 +480,11 @@ func (h *harness) each(ctx context.Context, p *part, specs []tasks.RunSpec, fn f
 	do := func(k int) {
 		s := specs[k]
 		r, err := fn(runCtx, s)
-		// The solvers' pooled tapes keep the largest working set of every
-		// shape they met; the next run (of another task, batch or
-		// evaluation size) would keep its own beside it, and a whole
-		// reproduction in one process would grow without bound. Runs
-		// beside this one keep their tapes in use.
+		// The solvers' pooled tapes shed the shapes they stop using only
+		// after dozens of solves (package ad bounds them so); until then
+		// the next run (of another task, batch or evaluation size) would
+		// hold its working set beside this run's. Draining hands it back
+		// at once. Runs beside this one keep their tapes in use.
 		ad.DrainTapePool()
 		mu.Lock()
 		defer mu.Unlock()
