@@ -109,7 +109,7 @@ func TestReproduceSpiralSDESmoke(t *testing.T) {
 
 func TestReproduceSpiralSDEUsage(t *testing.T) {
 	status, out, _ := runCLI(context.Background(), "reproduce", "spiral-sde", "--help")
-	for _, w := range []string{"Usage: whitebox reproduce spiral-sde [flags]", "-iters int", "(default 250)", "-error-coef float", "(default 0.2)", "-lr float", "(default 0.05)",
+	for _, w := range []string{"Usage: whitebox reproduce spiral-sde [flags]", "-iters int", "(default 500)", "-error-coef float", "(default 0.05)", "-lr float", "(default 0.05)",
 		"-workers int", "(default 2)", `(default "results/spiral-sde")`, `(default "vanilla,stiffness,error")`} {
 		if status != 0 || !strings.Contains(out, w) {
 			t.Errorf("help (status %d) lacks %q:\n%s", status, w, out)

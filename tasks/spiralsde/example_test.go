@@ -8,9 +8,8 @@ import (
 	"github.com/whitebox-de/whitebox/train"
 )
 
-// A short error-regularized training run at a small scale (the defaults are
-// the paper's protocol: 250 iterations of 100 trajectories against 10,000
-// simulated ones).
+// A short error-regularized training run at a small scale (the defaults
+// are 500 iterations of 100 trajectories against 10,000 simulated ones).
 func Example() {
 	cfg := spiralsde.Config{
 		Seed:         1,

@@ -39,7 +39,7 @@ func (*task) Info() tasks.Info {
 
 func (t *task) Flags(fs tasks.FlagSet) {
 	o := tasks.NewOverrides(fs, Config{}.withDefaults())
-	o.Int("iters", func(c *Config) *int { return &c.Iterations }, "AdaBelief iterations per run (the paper's 250; --scale full is the same protocol)", tasks.AtLeast(1))
+	o.Int("iters", func(c *Config) *int { return &c.Iterations }, "AdaBelief iterations per run (the paper's 250; at 250 the regularizers' effect lies within the spread between seeds; --scale full is the same protocol)", tasks.AtLeast(1))
 	o.Int("trajectories", func(c *Config) *int { return &c.Trajectories }, "trajectories per iteration and per prediction pass, solved as one batched SDE", tasks.AtLeast(2))
 	o.Float("tol", func(c *Config) *float64 { return &c.Tol }, "SOSRI tolerance, rtol = atol, in training and prediction", tasks.Positive)
 	o.Float("lr", func(c *Config) *float64 { return &c.LR }, "AdaBelief learning rate (the authors' code's 0.01 leaves some seeds unconverged after 250 iterations)", tasks.Positive)
