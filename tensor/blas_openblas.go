@@ -28,9 +28,6 @@ const BLASBackend = "openblas"
 // kernels that run between matrix products (measured in BENCHMARKS.md).
 const splitGemm = true
 
-// ownGemm is false: the products go to OpenBLAS through gonum's blas64.
-const ownGemm = false
-
 func init() {
 	C.openblas_set_num_threads(1)
 	blas64.Use(netlib.Implementation{})

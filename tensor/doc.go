@@ -12,16 +12,16 @@
 //
 // # BLAS
 //
-// Large matrix products of the default (pure-Go) build go to package
-// internal/gemm, a packed, blocked product with an AVX2/FMA micro-kernel on
-// amd64: gonum's pure-Go Dgemm, which the package used before, runs the
-// products of a dense layer at 11-14 GFLOP/s on two cores and the weight
-// gradient A^T*B at 2.5-3, internal/gemm at 35-75 (BenchmarkGemm there,
-// BenchmarkDGEMM here). Building with the tag openblas (and cgo, with
-// Debian's libopenblas-dev installed) routes them to OpenBLAS through
-// gonum's blas64 instead. BLASBackend names the one compiled in. Small or
-// narrow products (the spiral's Dense(50,2)) use plain loops in either
-// build.
+// Matrix products go through gonum's blas64. The default (pure-Go) build
+// installs there gonum's pure-Go BLAS with its Dgemm replaced by package
+// internal/gemm's, a packed, blocked product with an AVX2/FMA micro-kernel
+// on amd64: gonum's own Dgemm runs the products of a dense layer at 8-13
+// GFLOP/s on two cores and the weight gradient A^T*B at 2.6-3.0,
+// internal/gemm at 29-77 (BenchmarkGemm there, BenchmarkDGEMM here; the
+// run of 2026-12-06 is in benchmarks/). Building with the tag openblas
+// (and cgo, with Debian's libopenblas-dev installed) installs OpenBLAS
+// instead. BLASBackend names the one compiled in. Small or narrow products
+// (the spiral's Dense(50,2)) use plain loops in either build.
 //
 // # Kernels
 //

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/whitebox-de/whitebox/internal/gemm"
 	"github.com/whitebox-de/whitebox/internal/par"
 
 	"gonum.org/v1/gonum/blas"
@@ -87,17 +86,13 @@ func matMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB b
 		gemmPool.Put(j)
 		return
 	}
-	if ownGemm {
-		gemm.Dgemm(transA, transB, m, n, k, alpha, a.Data, max(a.Cols, 1), b.Data, max(b.Cols, 1), beta, dst.Data, max(dst.Cols, 1))
-		return
-	}
-	blasGemm(alpha, general(a), transA, general(b), transB, beta, general(dst))
+	gemm(alpha, general(a), transA, general(b), transB, beta, general(dst))
 }
 
 // minSplitGemm is the m*n*k from which products are split across workers.
 const minSplitGemm = 1 << 18
 
-func blasGemm(alpha float64, a blas64.General, transA bool, b blas64.General, transB bool, beta float64, c blas64.General) {
+func gemm(alpha float64, a blas64.General, transA bool, b blas64.General, transB bool, beta float64, c blas64.General) {
 	ta, tb := blas.NoTrans, blas.NoTrans
 	if transA {
 		ta = blas.Trans
@@ -148,7 +143,7 @@ func (j *gemmJob) Run(lo, hi int) {
 		} else {
 			a = rows(a, lo, hi)
 		}
-		blasGemm(j.alpha, a, j.transA, b, j.transB, j.beta, rows(c, lo, hi))
+		gemm(j.alpha, a, j.transA, b, j.transB, j.beta, rows(c, lo, hi))
 		return
 	}
 	// C[:, lo:hi] = op(A) * op(B)[:, lo:hi].
@@ -157,7 +152,7 @@ func (j *gemmJob) Run(lo, hi int) {
 	} else {
 		b = cols(b, lo, hi)
 	}
-	blasGemm(j.alpha, a, j.transA, b, j.transB, j.beta, cols(c, lo, hi))
+	gemm(j.alpha, a, j.transA, b, j.transB, j.beta, cols(c, lo, hi))
 }
 
 func smallMatMul(dst *Dense, alpha float64, a *Dense, transA bool, b *Dense, transB bool, beta float64, m, n, k int) {

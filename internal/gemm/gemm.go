@@ -9,13 +9,14 @@
 //
 // gonum's pure-Go Dgemm (gonum.org/v1/gonum/blas/gonum, v0.17) builds its
 // products from axpy and dot kernels with SSE2 and no fused multiply-add: on
-// the layer shapes of the MNIST neural ODE at batch 128 it runs A*B at about
-// 11-12 GFLOP/s on two cores of this project's machines and A^T*B, the
-// weight gradient of every dense layer, at 2.8 GFLOP/s, because its
-// transposed-A loop is not blocked. No maintained pure-Go BLAS does better
+// the layer shapes of the MNIST neural ODE at batch 128 it runs A*B at
+// 8-13 GFLOP/s on two cores of this project's machines and A^T*B, the
+// weight gradient of every dense layer, at 2.6-3.0 GFLOP/s, because its
+// transposed-A loop is not blocked; this package runs them at 29-77
+// (BenchmarkGemm, 2026-12-06). No maintained pure-Go BLAS does better
 // (the alternatives bind C libraries through cgo, which is what the openblas
 // build tag is for). The products dominate the training of every task, so
-// the default build routes them here; BenchmarkGemm in this package and
+// the default build installs this Dgemm in gonum's blas64 (package tensor); BenchmarkGemm in this package and
 // BenchmarkDGEMM in package tensor measure both against gonum.
 //
 // # Numerics
@@ -163,60 +164,43 @@ func (j *job) Run(lo, hi int) {
 // rows: element (i, p) of panel q at q*mr*k + p*mr + i; rows past mb are
 // zero.
 func packA(dst, a []float64, lda int, trans bool, k, ic, mb int) {
-	for q := 0; q*mr < mb; q++ {
-		pan := dst[q*mr*k : (q+1)*mr*k]
-		rows := min(mr, mb-q*mr)
-		i0 := ic + q*mr
-		if trans {
-			// op(A)(i, p) = A(p, i): each p's mr values are contiguous.
-			for p := range k {
-				src := a[p*lda+i0 : p*lda+i0+rows]
-				d := pan[p*mr : p*mr+mr]
-				copy(d, src)
-				clear(d[rows:])
-			}
-			continue
-		}
-		for i := range rows {
-			src := a[(i0+i)*lda : (i0+i)*lda+k]
-			for p, v := range src {
-				pan[p*mr+i] = v
-			}
-		}
-		for i := rows; i < mr; i++ {
-			for p := range k {
-				pan[p*mr+i] = 0
-			}
-		}
-	}
+	// op(A)(i, p) is A(i, p), or A(p, i) when transposed.
+	pack(dst, a, lda, trans, mr, k, ic, mb)
 }
 
 // packB writes columns [jc, jc+nb) of op(B), all k rows, as panels of nr
 // columns: element (p, j) of panel q at q*nr*k + p*nr + j; columns past nb
 // are zero.
 func packB(dst, b []float64, ldb int, trans bool, k, jc, nb int) {
-	for q := 0; q*nr < nb; q++ {
-		pan := dst[q*nr*k : (q+1)*nr*k]
-		cols := min(nr, nb-q*nr)
-		j0 := jc + q*nr
-		if !trans {
+	// op(B)(p, j) is B(p, j), or B(j, p) when transposed.
+	pack(dst, b, ldb, !trans, nr, k, jc, nb)
+}
+
+// pack writes lines [off, off+count) of x, each of k entries, as panels of
+// w lines: entry p of line off+l goes to panel l/w at p*w + l%w, and the
+// lines past count are zero. Entry p of line l is src[p*ld+l] when
+// contiguous (each p's w lines lie side by side), src[l*ld+p] otherwise.
+func pack(dst, src []float64, ld int, contiguous bool, w, k, off, count int) {
+	for q := 0; q*w < count; q++ {
+		pan := dst[q*w*k : (q+1)*w*k]
+		n := min(w, count-q*w)
+		l0 := off + q*w
+		if contiguous {
 			for p := range k {
-				d := pan[p*nr : p*nr+nr]
-				copy(d, b[p*ldb+j0:p*ldb+j0+cols])
-				clear(d[cols:])
+				d := pan[p*w : p*w+w]
+				copy(d, src[p*ld+l0:p*ld+l0+n])
+				clear(d[n:])
 			}
 			continue
 		}
-		// op(B)(p, j) = B(j, p).
-		for j := range cols {
-			src := b[(j0+j)*ldb : (j0+j)*ldb+k]
-			for p, v := range src {
-				pan[p*nr+j] = v
+		for l := range n {
+			for p, v := range src[(l0+l)*ld : (l0+l)*ld+k] {
+				pan[p*w+l] = v
 			}
 		}
-		for j := cols; j < nr; j++ {
+		for l := n; l < w; l++ {
 			for p := range k {
-				pan[p*nr+j] = 0
+				pan[p*w+l] = 0
 			}
 		}
 	}
