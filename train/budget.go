@@ -72,6 +72,13 @@ type Budget struct {
 	// reported as below what the data can be fit with. Default
 	// DefaultBudgetLossGuard; it must exceed 1.
 	LossGuard float64 `json:"loss_guard,omitempty"`
+	// MetGuard bounds the loss paid for NFE the outcome does not need:
+	// while the smoothed NFE is within the budget's tolerance (at most
+	// (1+Tolerance)*NFE, where the budget counts as met) and the smoothed
+	// loss is above MetGuard times its best, the coefficient is not raised
+	// (it may still fall). Default DefaultBudgetMetGuard; it must exceed 1
+	// and not exceed LossGuard.
+	MetGuard float64 `json:"met_guard,omitempty"`
 }
 
 // Defaults of the Budget's controller fields.
@@ -83,6 +90,7 @@ const (
 	DefaultBudgetWarmup    = 0.1
 	DefaultBudgetDeadline  = 0.9
 	DefaultBudgetLossGuard = 10
+	DefaultBudgetMetGuard  = 1.5
 	// BudgetCoefRange bounds the coefficient to [c0/BudgetCoefRange,
 	// c0*BudgetCoefRange] around its starting value c0.
 	BudgetCoefRange = 1e4
@@ -194,7 +202,7 @@ func (b Budget) Validate() error {
 		name   string
 		v, max float64
 	}{{"gain", b.Gain, math.Inf(1)}, {"smoothing", b.Smoothing, math.Inf(1)}, {"margin", b.Margin, 1}, {"tolerance", b.Tolerance, math.Inf(1)},
-		{"warm-up", b.Warmup, 1}, {"deadline", b.Deadline, 1 + 1e-12}, {"loss guard", b.LossGuard, math.Inf(1)}} {
+		{"warm-up", b.Warmup, 1}, {"deadline", b.Deadline, 1 + 1e-12}, {"loss guard", b.LossGuard, math.Inf(1)}, {"met guard", b.MetGuard, math.Inf(1)}} {
 		if f.v < 0 || math.IsNaN(f.v) || math.IsInf(f.v, 0) || f.v >= f.max {
 			return budgetErr("the %s %v must be 0 (the default) or positive, finite and below %v", f.name, f.v, math.Round(f.max))
 		}
@@ -205,6 +213,9 @@ func (b Budget) Validate() error {
 	}
 	if d.LossGuard <= 1 {
 		return budgetErr("the loss guard %v must exceed 1 (a factor on the best loss)", d.LossGuard)
+	}
+	if d.MetGuard <= 1 || d.MetGuard > d.LossGuard {
+		return budgetErr("the met guard %v must exceed 1 and not exceed the loss guard %v (both are factors on the best loss)", d.MetGuard, d.LossGuard)
 	}
 	return nil
 }
@@ -254,6 +265,9 @@ func (b Budget) withDefaults() Budget {
 	}
 	if b.LossGuard == 0 {
 		b.LossGuard = DefaultBudgetLossGuard
+	}
+	if b.MetGuard == 0 {
+		b.MetGuard = min(DefaultBudgetMetGuard, b.LossGuard)
 	}
 	return b
 }
@@ -577,6 +591,10 @@ func (c *BudgetController) update(nfe, loss float64) {
 	if g := c.b.LossGuard * c.bestLoss; c.emaLoss > g {
 		c.guarded = true
 		du = math.Min(du, -c.b.Gain*math.Log(c.emaLoss/g))
+	}
+	if c.ema <= (1+c.b.Tolerance)*c.target && c.emaLoss > c.b.MetGuard*c.bestLoss {
+		c.guarded = true
+		du = math.Min(du, 0)
 	}
 	du = math.Max(-budgetMaxStep, math.Min(budgetMaxStep, du))
 	c.coef = math.Max(c.lo, math.Min(c.hi, c.coef*math.Exp(du)))

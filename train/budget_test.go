@@ -205,6 +205,38 @@ func TestBudgetInfeasibleAndLoose(t *testing.T) {
 	}
 }
 
+// A budget whose setpoint lies below the plant's floor, but whose
+// tolerance the floor is within, is met without paying more loss than the
+// met guard allows: once the smoothed NFE is within (1+Tolerance) of the
+// budget, the coefficient stops rising when the smoothed loss exceeds
+// MetGuard times its best. With the met guard as loose as the loss guard
+// the same run drives the coefficient on, to ten times the loss, for no
+// NFE.
+func TestBudgetMetGuard(t *testing.T) {
+	const n = 1500
+	run := func(metGuard float64) (*BudgetOutcome, float64) {
+		p := newPlant(500, 0.1, 0.3, 30, 320, 0.02, 9)
+		c, err := NewBudgetController(Budget{NFE: 300, Deadline: 0.5, MetGuard: metGuard}, errorReg(0.1), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		end := drive(t, c, p, n)
+		return c.Outcome(end, p.step(c.Coefficient()).Loss), c.Coefficient()
+	}
+	o, coef := run(0)
+	if !o.Met || !o.LossGuarded || o.FitLost || o.PredictLoss > 1.6*o.BestLoss || o.PredictNFE > 1.1*300 {
+		t.Errorf("met guard %v: met %v, guarded %v, fit lost %v, loss %.3g (best %.3g), NFE %.1f, coefficient %.3g: %s",
+			DefaultBudgetMetGuard, o.Met, o.LossGuarded, o.FitLost, o.PredictLoss, o.BestLoss, o.PredictNFE, coef, o.Verdict)
+	}
+	loose, looseCoef := run(DefaultBudgetLossGuard)
+	t.Logf("met guard %v: NFE %.1f, loss %.3g, coefficient %.3g; at %v: NFE %.1f, loss %.3g, coefficient %.3g",
+		DefaultBudgetMetGuard, o.PredictNFE, o.PredictLoss, coef, DefaultBudgetLossGuard, loose.PredictNFE, loose.PredictLoss, looseCoef)
+	if looseCoef < 5*coef || loose.PredictLoss < 3*o.PredictLoss || loose.PredictNFE < 319 {
+		t.Errorf("met guard at the loss guard: coefficient %.3g (guarded %.3g), loss %.3g (guarded %.3g), NFE %.1f",
+			looseCoef, coef, loose.PredictLoss, o.PredictLoss, loose.PredictNFE)
+	}
+}
+
 func TestBudgetValidation(t *testing.T) {
 	bad := []struct {
 		b    Budget
@@ -221,6 +253,8 @@ func TestBudgetValidation(t *testing.T) {
 		{Budget{NFE: 300, Margin: 1}, "margin"},
 		{Budget{NFE: 300, Warmup: 0.7, Deadline: 0.5}, "after the warm-up"},
 		{Budget{NFE: 300, Deadline: 1.5}, "deadline"},
+		{Budget{NFE: 300, MetGuard: 1}, "met guard"},
+		{Budget{NFE: 300, MetGuard: 20}, "not exceed the loss guard"},
 	}
 	for _, c := range bad {
 		err := c.b.Validate()

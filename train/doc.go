@@ -129,7 +129,7 @@
 // integrator's anti-windup: in velocity form the state is the coefficient
 // itself, so there is no hidden integral to wind up.
 //
-// Three refinements come from the spiral. (1) Warm-up (the first Warmup of
+// Four refinements come from the spiral. (1) Warm-up (the first Warmup of
 // the run): the coefficient is not raised. The NFE of a model that has not
 // fit the data yet says nothing about the trained model's: the spiral's
 // NFE rises from 63 to about 500 in its first 50 iterations, and
@@ -149,7 +149,17 @@
 // falls in proportion to the excess; the smaller of the two changes is
 // applied, which the velocity form makes bumpless. Without it a budget
 // near the edge of what the data allow drove the coefficient past the
-// point where the fit collapses.
+// point where the fit collapses. (4) Met guard: once the smoothed NFE is
+// within the tolerance the outcome is judged by ((1+Tolerance)*N, where
+// the budget counts as met), the coefficient may not rise while the
+// smoothed loss is above MetGuard (1.5) times its best; it may still
+// fall. Near the knee of the loss-NFE front the last few percent of NFE
+// cost a factor of ten in loss, and late in training, at a small learning
+// rate, raising the coefficient moves the loss far more than the NFE: on
+// the spiral's tightest budget the NFE stayed within 262-270 while the
+// coefficient rose tenfold and the loss with it. The guard holds instead
+// (it does not lower the coefficient, which would oscillate about the
+// band's edge).
 //
 // BudgetController.Outcome judges the run from its trained model's
 // prediction: met (NFE at most (1+Tolerance)*N), or not met with the
