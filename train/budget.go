@@ -520,9 +520,9 @@ type BudgetMetrics struct {
 	Setpoint float64 `json:"setpoint,omitempty"`
 }
 
-// Observe takes a completed iteration's metrics (its forward NFE and loss)
-// and sets the coefficient of the next iteration; it records the
-// controller's state in m.Budget. Iterations without NFE (a skipped
+// Observe takes a completed iteration's metrics (its forward NFE, or
+// BudgetNFE when set, and its loss) and sets the coefficient of the next
+// iteration; it records the controller's state in m.Budget. Iterations without NFE (a skipped
 // iteration whose solve failed) only record the coefficient.
 func (c *BudgetController) Observe(m *Metrics) {
 	if !c.active {
@@ -530,8 +530,12 @@ func (c *BudgetController) Observe(m *Metrics) {
 	}
 	used := c.coef
 	c.coefs = append(c.coefs, used)
-	if m.NFE > 0 && c.target > 0 {
-		c.update(float64(m.NFE), m.Loss)
+	nfe := m.NFE
+	if m.BudgetNFE > 0 {
+		nfe = m.BudgetNFE
+	}
+	if nfe > 0 && c.target > 0 {
+		c.update(float64(nfe), m.Loss)
 	}
 	m.Budget = &BudgetMetrics{NFE: c.target, SmoothedNFE: c.ema, Coefficient: used, Next: c.coef}
 	if c.start > 0 {

@@ -237,6 +237,22 @@ func TestBudgetMetGuard(t *testing.T) {
 	}
 }
 
+// The controller reads Metrics.BudgetNFE when a task sets it (a count
+// other than NFE, such as the SDE's drift evaluations), NFE otherwise.
+func TestBudgetReadsBudgetNFE(t *testing.T) {
+	for _, tc := range []struct{ nfe, budgetNFE, want int }{{400, 200, 200}, {400, 0, 400}} {
+		c, err := NewBudgetController(Budget{NFE: 100}, errorReg(0.1), 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := Metrics{NFE: tc.nfe, BudgetNFE: tc.budgetNFE, Loss: 1}
+		c.Observe(&m)
+		if m.Budget.SmoothedNFE != float64(tc.want) {
+			t.Errorf("NFE %d, BudgetNFE %d: the controller averaged %v, want %d", tc.nfe, tc.budgetNFE, m.Budget.SmoothedNFE, tc.want)
+		}
+	}
+}
+
 func TestBudgetValidation(t *testing.T) {
 	bad := []struct {
 		b    Budget

@@ -31,6 +31,10 @@ type Metrics struct {
 	// forward solve and in the adjoint.
 	NFE         int `json:"nfe"`
 	BackwardNFE int `json:"backward_nfe"`
+	// BudgetNFE is the count of the forward solve a budget is on, when it
+	// is not NFE (0: NFE): mnist-nsde's table and budget count the drift's
+	// evaluations alone, while NFE holds drift plus diffusion.
+	BudgetNFE int `json:"budget_nfe,omitempty"`
 	// Budget is the budget controller's state after the iteration (nil
 	// without a budget; see BudgetController).
 	Budget *BudgetMetrics `json:"budget,omitempty"`

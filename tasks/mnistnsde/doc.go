@@ -47,6 +47,25 @@
 // during training (for the figures) and are excluded from the training
 // time, which sums the iterations' wall times.
 //
+// # Training to a prediction budget
+//
+// With Config.Budget (the command line's --nfe-budget N or
+// --predict-time-budget D, and --budget-regularizer, --budget-gain,
+// --budget-smoothing) the coefficient of the error regularizer (or, on
+// request, the stiffness one) is set at every iteration by a
+// train.BudgetController instead of held constant, starting from the
+// method's coefficient. The budget is on the drift NFE of the prediction
+// (the table's NFE: the first 512 training images, 10 trajectories each),
+// and the controller reads the drift NFE of each training solve
+// (train.Metrics.BudgetNFE; batch 512, one trajectory per image, fresh
+// noise every iteration), a noisy sample of it that the controller's moving
+// average smooths. A prediction-time budget is converted by the time per
+// drift evaluation of that prediction. The controller is the checkpoint
+// section "budget", so a budgeted run resumes bit-identically, and
+// Result.Budget (the results JSON's "budget" of the run) says whether the
+// budget was met, judged on the final prediction's drift NFE and the
+// training loss the table reports (the mean of the last 50 iterations).
+//
 // # The task
 //
 // The package registers the "mnist-nsde" task (package tasks): `whitebox

@@ -399,3 +399,65 @@ func bitsHash(t *testing.T) []byte {
 	put([]float64{float64(p.DriftNFE)})
 	return h.Sum(nil)
 }
+
+// A budgeted run: the controller reads the drift NFE of the training solves
+// (the count the table and the budget are on, half of drift plus
+// diffusion), the solver uses the controller's coefficient, the outcome is
+// judged on the final prediction's drift NFE, and an interrupted and
+// resumed run is bit-identical to an uninterrupted one.
+func TestBudgetResume(t *testing.T) {
+	realData(t)
+	cfg := tinyConfig(errReg)
+	cfg.Budget = train.Budget{NFE: 20, Smoothing: 2}
+	var ms []train.Metrics
+	whole, err := Run(context.Background(), cfg, train.RunOptions{Recorders: []train.Recorder{&collect{ms: &ms}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := whole.Budget
+	if o == nil || len(o.Coefficients) == 0 || o.CoefStart == o.CoefEnd || o.PredictNFE != float64(whole.DriftNFE) || o.PredictLoss != whole.TrainLoss || o.NFE != 20 {
+		t.Fatalf("budget outcome %+v (prediction drift NFE %d, train loss %v)", o, whole.DriftNFE, whole.TrainLoss)
+	}
+	if len(ms) != cfg.Iterations {
+		t.Fatalf("%d metrics for %d iterations", len(ms), cfg.Iterations)
+	}
+	for i, m := range ms {
+		d := whole.Iterations[i].DriftNFE
+		if m.BudgetNFE != d || m.NFE != d+whole.Iterations[i].DiffusionNFE || m.Budget == nil || m.Coefficients["error"] != m.Budget.Coefficient {
+			t.Fatalf("iteration %d: metrics %+v, budget %+v, drift NFE %d", i+1, m, m.Budget, d)
+		}
+	}
+	if ms[0].Budget.SmoothedNFE != float64(whole.Iterations[0].DriftNFE) {
+		t.Errorf("the controller's first average %v is not the first drift NFE %d", ms[0].Budget.SmoothedNFE, whole.Iterations[0].DriftNFE)
+	}
+	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := Run(ctx, cfg, train.RunOptions{Checkpoint: ckpt, Recorders: []train.Recorder{&stopAfter{n: 3, cancel: cancel}}}); err == nil {
+		t.Fatal("the interrupted run did not stop")
+	}
+	res, err := Run(context.Background(), cfg, train.RunOptions{Resume: ckpt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range o.Coefficients {
+		if math.Float64bits(c) != math.Float64bits(res.Budget.Coefficients[i]) {
+			t.Fatalf("coefficient %d: resumed %v, uninterrupted %v", i+1, res.Budget.Coefficients[i], c)
+		}
+	}
+	pr, pw := res.Model.Params(), whole.Model.Params()
+	for i := range pr {
+		for k := range pr[i].Value.Data {
+			if math.Float64bits(pr[i].Value.Data[k]) != math.Float64bits(pw[i].Value.Data[k]) {
+				t.Fatalf("parameter %d[%d]: resumed %v, uninterrupted %v", i, k, pr[i].Value.Data[k], pw[i].Value.Data[k])
+			}
+		}
+	}
+}
+
+// collect records every iteration's metrics.
+type collect struct{ ms *[]train.Metrics }
+
+func (c *collect) Begin(train.Info)        {}
+func (c *collect) Record(m train.Metrics)  { *c.ms = append(*c.ms, m) }
+func (c *collect) End(train.Result, error) {}

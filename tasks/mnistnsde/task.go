@@ -64,6 +64,7 @@ func (t *task) Flags(fs tasks.FlagSet) {
 	o.Float("lr", func(c *Config) *float64 { return &c.LR }, "Adam learning rate", tasks.Positive)
 	o.Float("decay", func(c *Config) *float64 { return &c.Decay }, "inverse decay of the learning rate per iteration, lr/(1 + decay*n)", tasks.NonNegative)
 	tasks.RegularizationFlags(o, func(c *Config) *train.Regularization { return &c.Reg }, 0)
+	tasks.BudgetFlags(o, func(c *Config) *train.Budget { return &c.Budget })
 	o.Int("trajectories", func(c *Config) *int { return &c.Trajectories }, "trajectories per image at evaluation (mean logits)", tasks.AtLeast(1))
 	o.Int("eval-every", func(c *Config) *int { return &c.EvalEvery }, "iterations between evaluations during training (excluded from the training time)", tasks.AtLeast(1))
 	o.Int("predict-repeats", func(c *Config) *int { return &c.PredictRepeats }, "timings of the final prediction whose median is the prediction time", tasks.AtLeast(1))
@@ -74,7 +75,7 @@ func (t *task) Flags(fs tasks.FlagSet) {
 func (t *task) Setup(s tasks.Settings) error {
 	c, err := t.flags.Configure(s, Full().withDefaults(), func(c *Config) error {
 		c.MaxSteps, c.Data = s.MaxSteps, t.data
-		return nil
+		return tasks.CheckBudget(t.flags.FlagSet(), c.Budget, s.Methods)
 	}, func(c Config, m train.Method) error {
 		if m.STEER {
 			return fmt.Errorf("--methods: mnist-nsde trains vanilla, error, stiffness or error+stiffness, not %s", m)
@@ -139,7 +140,7 @@ func (t *task) Run(ctx context.Context, spec tasks.RunSpec) (tasks.Record, error
 	acc, loss := res.TestAccuracy, res.TestLoss
 	run := report.Run{Method: c.Reg.Method.String(), Seed: int(c.Seed), Iterations: len(res.Iterations),
 		TrainTimeS: res.TrainTime.Seconds(), PredictTimeS: res.PredictTime.Seconds(),
-		NFE: res.DriftNFE, TrainLoss: trainLoss(res.Iterations), TestLoss: &loss, TestAccuracy: &acc}
+		NFE: res.DriftNFE, TrainLoss: res.TrainLoss, TestLoss: &loss, TestAccuracy: &acc, Budget: res.Budget}
 	return tasks.NewRecord(run, x)
 }
 
@@ -195,7 +196,7 @@ func (t *task) configJSON() map[string]any {
 	if full == 0 {
 		full = 60000
 	}
-	return map[string]any{
+	c := map[string]any{
 		"scale": string(t.set.Scale), "methods": t.set.MethodNames(), "seeds": t.set.Seeds, "workers": t.set.Workers,
 		"data": map[string]any{"set": "MNIST", "train_images": full, "test_images": v.TestSubset, "pixels": "bytes / 255"},
 		"model": map[string]any{"embed": "Dense(784,32)", "drift": "Dense(32,64,tanh) -> Dense(64,32)",
@@ -211,6 +212,11 @@ func (t *task) configJSON() map[string]any {
 			"predict":  "first 512 training images in storage order, one solve; time = median of predict_repeats", "predict_repeats": v.PredictRepeats},
 		"train_time": "sum of the iterations' wall times (forward, adjoint, update), evaluations excluded",
 	}
+	if v.Budget.IsSet() {
+		c["budget"] = v.Budget
+		c["budget_signal"] = fmt.Sprintf("the forward drift NFE of each training solve (batch %d, one trajectory per image) sets the coefficient; the budget is on the prediction's drift NFE (the first %d training images, %d trajectories each); the budgeted coefficient starts at the method's (--error-coef or --stiffness-coef)", v.Batch, v.PredictImages, v.Trajectories)
+	}
+	return c
 }
 
 func (t *task) Report(recs []tasks.Record) (*report.Results, error) {

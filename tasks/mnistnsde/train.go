@@ -116,6 +116,11 @@ type Config struct {
 	MaxSteps int
 	// Data is the directory of the MNIST files ("": mnist.DefaultDir).
 	Data string
+	// Budget, if set, trains to a prediction budget on the drift NFE of
+	// the prediction (the table's NFE): the coefficient of its regularizer
+	// is set online from the drift NFE of the training solves
+	// (train.BudgetController) instead of held constant.
+	Budget train.Budget `json:"budget,omitzero"`
 }
 
 // Full returns the paper's protocol: 40 epochs of the 60000 training
@@ -188,6 +193,9 @@ func (c Config) validate() error {
 		return fmt.Errorf("mnistnsde: method %s: STEER is not supported for the SDE (use vanilla, error, stiffness or error+stiffness)", c.Reg.Method)
 	}
 	if err := c.Reg.Validate(); err != nil {
+		return fmt.Errorf("mnistnsde: %w", err)
+	}
+	if err := c.Budget.Validate(); err != nil {
 		return fmt.Errorf("mnistnsde: %w", err)
 	}
 	return nil
@@ -284,6 +292,12 @@ type Result struct {
 	Iterations    []IterationMetrics
 	// Evals are the evaluations during training, the final one last.
 	Evals []EvalPoint
+	// Budget is the outcome of a budgeted run (nil without a budget),
+	// judged on the final prediction's drift NFE and TrainLoss.
+	Budget *train.BudgetOutcome
+	// TrainLoss is the mean cross-entropy of the last (up to) 50
+	// successful training iterations.
+	TrainLoss float64
 	// Spread holds, for the first SpreadImages test images, the logits of
 	// each of the Trajectories trajectories (Spread[i][j] is image i's
 	// trajectory j), and SpreadLabels their labels.
@@ -323,7 +337,19 @@ func Run(ctx context.Context, cfg Config, opts train.RunOptions) (*Result, error
 			{Name: "history", State: history{r}},
 		},
 	}
+	r.budget.Attach(loop)
 	if err := opts.Apply(loop); err != nil {
+		return nil, err
+	}
+	// A prediction-time budget is converted to drift NFE by the time per
+	// drift evaluation of the prediction with the current model.
+	if err := r.budget.TimePredictions(ctx, cfg.PredictRepeats, func(ctx context.Context) (int, error) {
+		p, err := PredictBatchOf(ctx, r.model, r.ds.Train, r.cfg)
+		if err != nil {
+			return 0, err
+		}
+		return p.DriftNFE, nil
+	}); err != nil {
 		return nil, err
 	}
 	lr, err := loop.Run(ctx)
@@ -351,6 +377,8 @@ func Run(ctx context.Context, cfg Config, opts train.RunOptions) (*Result, error
 	if err := r.final(ctx, res); err != nil {
 		return nil, err
 	}
+	res.TrainLoss = trainLoss(r.its)
+	res.Budget = r.budget.Outcome(float64(res.DriftNFE), res.TrainLoss)
 	return res, nil
 }
 
@@ -372,6 +400,7 @@ type run struct {
 	tpH     *ad.Tape
 	its     []IterationMetrics
 	evals   []EvalPoint
+	budget  *train.BudgetController
 }
 
 func newRun(cfg Config, ds *mnist.Dataset) (*run, error) {
@@ -386,12 +415,16 @@ func newRun(cfg Config, ds *mnist.Dataset) (*run, error) {
 	if tr.Dim() != Pixels {
 		return nil, fmt.Errorf("mnistnsde: the images have %d pixels, want 28 x 28 = 784", tr.Dim())
 	}
+	b, err := train.NewBudgetController(cfg.Budget, cfg.Reg, cfg.Iterations)
+	if err != nil {
+		return nil, fmt.Errorf("mnistnsde: %w", err)
+	}
 	m := NewModel(rand.New(rand.NewPCG(cfg.Seed, 0x6e5de)))
 	r := &run{cfg: cfg, ds: ds, train: tr, test: te, model: m, params: m.Params(),
 		opt:     optim.NewAdam(optim.InverseDecay(cfg.LR, cfg.Decay)),
 		batcher: mnist.NewBatcher(tr, cfg.Batch, mixSeed(cfg.Seed, 0xba7c), false), epoch: 0,
 		xbuf: make([]float64, cfg.Batch*Pixels), ybuf: make([]uint8, cfg.Batch), onehot: make([]float64, cfg.Batch*Classes),
-		tpE: ad.NewTape(), tpH: ad.NewTape()}
+		tpE: ad.NewTape(), tpH: ad.NewTape(), budget: b}
 	return r, nil
 }
 
@@ -433,7 +466,7 @@ func (r *run) step(ctx context.Context, it int, _ *rand.Rand) (train.Metrics, er
 	x := tensor.FromSlice(n, Pixels, r.xbuf[:n*Pixels])
 	y := tensor.FromSlice(n, Classes, mnist.OneHot(r.onehot, r.ybuf[:n], Classes))
 
-	reg := r.cfg.Reg.At(it, r.cfg.Iterations)
+	reg := r.budget.At(it, r.cfg.Iterations)
 	for _, p := range r.params {
 		p.Grad.Zero()
 	}
@@ -461,7 +494,7 @@ func (r *run) step(ctx context.Context, it int, _ *rand.Rand) (train.Metrics, er
 	return train.Metrics{Loss: m.Loss, Objective: m.Objective,
 		Regularizers: map[string]float64{"error": m.RE, "stiffness": m.RS},
 		Coefficients: map[string]float64{"error": reg.Error, "stiffness": reg.Stiffness},
-		NFE:          m.DriftNFE + m.DiffusionNFE, BackwardNFE: m.BackwardNFE}, nil
+		NFE:          m.DriftNFE + m.DiffusionNFE, BackwardNFE: m.BackwardNFE, BudgetNFE: m.DriftNFE}, nil
 }
 
 // gradient adds the gradient of the objective (the logit cross-entropy of
