@@ -520,8 +520,8 @@ type BudgetMetrics struct {
 	Setpoint float64 `json:"setpoint,omitempty"`
 }
 
-// Observe takes a completed iteration's metrics (its forward NFE, or
-// BudgetNFE when set, and its loss) and sets the coefficient of the next
+// Observe takes a completed iteration's metrics (its forward NFE and loss,
+// or BudgetNFE and BudgetLoss when set) and sets the coefficient of the next
 // iteration; it records the controller's state in m.Budget. Iterations without NFE (a skipped
 // iteration whose solve failed) only record the coefficient.
 func (c *BudgetController) Observe(m *Metrics) {
@@ -534,8 +534,12 @@ func (c *BudgetController) Observe(m *Metrics) {
 	if m.BudgetNFE > 0 {
 		nfe = m.BudgetNFE
 	}
+	loss := m.Loss
+	if m.BudgetLoss != 0 {
+		loss = m.BudgetLoss
+	}
 	if nfe > 0 && c.target > 0 {
-		c.update(float64(nfe), m.Loss)
+		c.update(float64(nfe), loss)
 	}
 	m.Budget = &BudgetMetrics{NFE: c.target, SmoothedNFE: c.ema, Coefficient: used, Next: c.coef}
 	if c.start > 0 {

@@ -237,18 +237,22 @@ func TestBudgetMetGuard(t *testing.T) {
 	}
 }
 
-// The controller reads Metrics.BudgetNFE when a task sets it (a count
-// other than NFE, such as the SDE's drift evaluations), NFE otherwise.
-func TestBudgetReadsBudgetNFE(t *testing.T) {
-	for _, tc := range []struct{ nfe, budgetNFE, want int }{{400, 200, 200}, {400, 0, 400}} {
+// The controller reads Metrics.BudgetNFE and BudgetLoss when a task sets
+// them (a count other than NFE, such as the SDE's drift evaluations; a
+// positive loss in place of a log-likelihood), NFE and Loss otherwise.
+func TestBudgetReadsBudgetNFEAndLoss(t *testing.T) {
+	for _, tc := range []struct {
+		nfe, budgetNFE, wantNFE    int
+		loss, budgetLoss, wantLoss float64
+	}{{400, 200, 200, -3, 0.5, 0.5}, {400, 0, 400, 2, 0, 2}} {
 		c, err := NewBudgetController(Budget{NFE: 100}, errorReg(0.1), 10)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := Metrics{NFE: tc.nfe, BudgetNFE: tc.budgetNFE, Loss: 1}
+		m := Metrics{NFE: tc.nfe, BudgetNFE: tc.budgetNFE, Loss: tc.loss, BudgetLoss: tc.budgetLoss}
 		c.Observe(&m)
-		if m.Budget.SmoothedNFE != float64(tc.want) {
-			t.Errorf("NFE %d, BudgetNFE %d: the controller averaged %v, want %d", tc.nfe, tc.budgetNFE, m.Budget.SmoothedNFE, tc.want)
+		if m.Budget.SmoothedNFE != float64(tc.wantNFE) || c.emaLoss != tc.wantLoss {
+			t.Errorf("%+v: the controller averaged NFE %v and loss %v", tc, m.Budget.SmoothedNFE, c.emaLoss)
 		}
 	}
 }

@@ -35,6 +35,12 @@ type Metrics struct {
 	// is not NFE (0: NFE): mnist-nsde's table and budget count the drift's
 	// evaluations alone, while NFE holds drift plus diffusion.
 	BudgetNFE int `json:"budget_nfe,omitempty"`
+	// BudgetLoss is the loss a budget's loss guards compare, when Loss does
+	// not suit them (0: Loss): the guards take ratios to the best loss, so
+	// they need a positive loss, and physionet's Loss, a negative
+	// log-likelihood, has a constant that makes it negative once the fit
+	// is good; it gives its masked squared error here.
+	BudgetLoss float64 `json:"budget_loss,omitempty"`
 	// Budget is the budget controller's state after the iteration (nil
 	// without a budget; see BudgetController).
 	Budget *BudgetMetrics `json:"budget,omitempty"`

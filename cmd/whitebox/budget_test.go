@@ -19,6 +19,8 @@ func TestBudgetUsageErrors(t *testing.T) {
 	}{
 		{[]string{"train", "spiral", "--nfe-budget", "300"}, "--nfe-budget 300: a budget sets the coefficient of the error regularizer, which vanilla does not use; train a method with error"},
 		{[]string{"train", "spiral-sde", "--nfe-budget", "300"}, "which vanilla does not use"},
+		{[]string{"train", "physionet", "--method", "steer", "--nfe-budget", "100"}, "--nfe-budget 100: a budget sets the coefficient of the error regularizer, which steer does not use"},
+		{[]string{"train", "physionet", "--method", "error", "--nfe-budget", "100", "--error-coef-final", "10"}, "--error-coef-final: with --nfe-budget 100 the error coefficient is set online"},
 		{[]string{"train", "mnist-nsde", "--nfe-budget", "150"}, "--nfe-budget 150: a budget sets the coefficient of the error regularizer, which vanilla does not use"},
 		{[]string{"train", "mnist-nsde", "--method", "error", "--nfe-budget", "150", "--budget-regularizer", "stiffness"}, "the stiffness regularizer, which error does not use"},
 		{[]string{"train", "mnist-node", "--nfe-budget", "30"}, "--nfe-budget 30: a budget sets the coefficient of the error regularizer, which vanilla does not use"},

@@ -25,4 +25,29 @@
 // 80:20 with a fixed seed, min/max-normalized with the training split's
 // statistics, which a saved model carries so that `whitebox eval physionet`
 // normalizes any other records alike.
+//
+// # Training to a prediction budget
+//
+// With Config.Budget (the command line's --nfe-budget N or
+// --predict-time-budget D, and --budget-regularizer, --budget-gain,
+// --budget-smoothing) the coefficient of one regularizer (error by default;
+// stiffness, taynode or rnode on request) is set online by a
+// train.BudgetController from the forward NFE of every training solve
+// (batch --batch), instead of following the per-epoch annealing
+// ErrorCoef*exp(-k e): it starts at the method's coefficient (--error-coef;
+// --error-coef-final is refused with a budget on error) and moves only by
+// the controller's steps; the KL weight keeps its schedule. The budget is
+// on the NFE of the prediction solve, the forward pass of the first --batch
+// training records with the prediction noise whose NFE and loss are the
+// table's. The controller's loss guards read each training batch's masked
+// squared error, given as train.Metrics.BudgetLoss (the negative
+// log-likelihood less its constant, times 2 sigma^2; the NLL itself can be
+// negative), while the metrics keep the NLL as the loss. A prediction-time budget is converted to NFE by the
+// measured time per NFE of that forward pass (not training time). The
+// controller's state is the checkpoint section "budget" and the budget is
+// part of the checkpoint's fingerprint, so a budgeted run resumes
+// bit-identically and only with its budget; Result.Budget (the results
+// JSON's "budget" of the run) judges the outcome on the prediction's NFE
+// and loss. Methods without the budgeted regularizer (vanilla, steer) train
+// exactly as without a budget.
 package latentode

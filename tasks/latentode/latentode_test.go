@@ -221,6 +221,7 @@ func TestConfigValidate(t *testing.T) {
 		{Config{Arch: Arch{Features: 3}}, "Arch."},
 		{Config{Reg: train.Regularization{Method: train.Method{Error: true}, ErrorCoef: -1}}, "error coefficient"},
 		{Config{Reg: train.Regularization{Method: train.Method{STEER: true}, SteerB: 0.7}}, "at most 0.5"},
+		{Config{Budget: train.Budget{NFE: 0.5}}, "the NFE budget 0.5 must be at least 1"},
 	} {
 		err := c.cfg.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {

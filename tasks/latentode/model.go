@@ -260,14 +260,7 @@ func (m *Model) NegLogLikelihood(b *Batch) ode.Loss {
 	sigma := m.Arch.Sigma
 	// w[t] = mask / (2 sigma^2 M_r N), the weight of r^2.
 	w := make([]*tensor.Dense, len(b.Mask))
-	konst := 0.0
-	entries := float64(len(b.Mask) * m.Arch.Features)
-	for r := range b.N {
-		if b.Observed[r] > 0 {
-			konst += (math.Log(sigma) + 0.5*math.Log(2*math.Pi)) * entries / b.Observed[r]
-		}
-	}
-	konst /= float64(b.N)
+	konst := m.nllConstant(b)
 	for t, mk := range b.Mask {
 		w[t] = tensor.New(mk.Rows, mk.Cols)
 		for r := range b.N {
@@ -293,6 +286,28 @@ func (m *Model) NegLogLikelihood(b *Batch) ode.Loss {
 		}
 		return ad.AddScalar(sum, konst)
 	}
+}
+
+// nllConstant is the constant term of NegLogLikelihood on b: the mean over
+// the records of (ln sigma + ln(2 pi)/2) x (times x features) / (observed
+// entries).
+func (m *Model) nllConstant(b *Batch) float64 {
+	konst := 0.0
+	entries := float64(len(b.Mask) * m.Arch.Features)
+	for r := range b.N {
+		if b.Observed[r] > 0 {
+			konst += (math.Log(m.Arch.Sigma) + 0.5*math.Log(2*math.Pi)) * entries / b.Observed[r]
+		}
+	}
+	return konst / float64(b.N)
+}
+
+// squaredError converts NegLogLikelihood's value nll on b into the mean
+// over the records of sum(mask r^2)/sum(mask), the metric of
+// MaskedSquaredError (up to rounding): nll less its constant, times 2
+// sigma^2.
+func (m *Model) squaredError(b *Batch, nll float64) float64 {
+	return 2 * m.Arch.Sigma * m.Arch.Sigma * (nll - m.nllConstant(b))
 }
 
 // Decode returns the decoder's reconstruction of the saved states.

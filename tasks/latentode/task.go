@@ -71,6 +71,7 @@ func (t *task) Flags(fs tasks.FlagSet) {
 	o.Int("taynode-order", func(c *Config) *int { return &c.Reg.TayNODEOrder }, "TayNODE's order K (Kelly et al.'s PhysioNet value 2)", tasks.AtLeast(1))
 	o.Float("rnode-kinetic-coef", func(c *Config) *float64 { return &c.Reg.RNODEKineticCoef }, "RNODE's kinetic-energy coefficient (methods with rnode)", tasks.NonNegative)
 	o.Float("rnode-jacobian-coef", func(c *Config) *float64 { return &c.Reg.RNODEJacobianCoef }, "RNODE's Jacobian-norm coefficient (methods with rnode)", tasks.NonNegative)
+	tasks.BudgetFlags(o, func(c *Config) *train.Budget { return &c.Budget })
 	o.Int("predict-repeats", func(c *Config) *int { return &c.PredictRepeats }, "timed repetitions of the prediction pass (the median is reported)", tasks.AtLeast(1))
 	o.Int("predict-every", func(c *Config) *int { return &c.PredictEvery }, fmt.Sprintf("record the prediction NFE every N epochs (full scale: %d)", f.PredictEvery), tasks.AtLeast(1))
 	fs.StringVar(&t.cfg.Data, "data", "", "the set-a records: a folder or .tar.gz (default: the committed data/physionet2012/set-a.tar.gz)")
@@ -80,7 +81,7 @@ func (t *task) Flags(fs tasks.FlagSet) {
 func (t *task) Setup(s tasks.Settings) error {
 	c, err := t.flags.Configure(s, Full().withDefaults(), func(c *Config) error {
 		c.Data, c.MaxSteps = t.cfg.Data, s.MaxSteps
-		return nil
+		return tasks.CheckBudget(t.flags.FlagSet(), c.Budget, s.Methods)
 	}, func(c Config, m train.Method) error {
 		c.Reg.Method = m
 		return c.Validate()
@@ -149,7 +150,7 @@ func (t *task) Run(ctx context.Context, spec tasks.RunSpec) (tasks.Record, error
 	tl := res.TestLoss
 	run := report.Run{Method: res.Method, Seed: int(res.Seed), Iterations: res.Iterations,
 		TrainTimeS: res.TrainTime.Seconds(), PredictTimeS: res.Prediction.Time.Seconds(),
-		NFE: res.Prediction.NFE, TrainLoss: res.Prediction.Loss, TestLoss: &tl}
+		NFE: res.Prediction.NFE, TrainLoss: res.Prediction.Loss, TestLoss: &tl, Budget: res.Budget}
 	return tasks.NewRecord(run, x)
 }
 
@@ -201,7 +202,7 @@ func Paper() report.Paper {
 func (t *task) configJSON() map[string]any {
 	v := t.cfg
 	a := v.Arch
-	return map[string]any{
+	c := map[string]any{
 		"scale": string(t.set.Scale), "methods": t.set.MethodNames(), "seeds": t.set.Seeds,
 		"data": map[string]any{"records": "PhysioNet 2012 set-a", "path": v.Data, "split": "80:20", "split_seed": v.DataSeed,
 			"train_records": v.TrainRecords, "test_records": v.TestRecords, "normalization": "min/max of the training split"},
@@ -223,6 +224,11 @@ func (t *task) configJSON() map[string]any {
 		"prediction":               map[string]any{"batch": "the first batch_size training records in storage order", "noise_seed": PredictSeed, "timing": "median of repeats", "repeats": v.PredictRepeats},
 		"test_loss":                "mean over the test records of sum(mask r^2)/sum(mask), z0 sampled with the noise seed",
 	}
+	if v.Budget.IsSet() {
+		c["budget"] = v.Budget
+		c["budget_signal"] = fmt.Sprintf("the forward NFE of each training solve (batch %d) sets the coefficient; the budget is on the prediction solve's NFE (one forward pass of the first %d training records, the table's NFE); the controller's loss guards read each batch's masked squared error and the outcome is judged on the prediction's (the table's train loss); the budgeted coefficient starts at the method's (error: --error-coef) and replaces the per-epoch annealing", v.BatchSize, v.BatchSize)
+	}
+	return c
 }
 
 func (t *task) Report(recs []tasks.Record) (*report.Results, error) {

@@ -86,6 +86,13 @@ type Config struct {
 	PredictEvery int `json:"predict_every"`
 	// MaxSteps bounds the attempted steps of every solve (0: the solver's).
 	MaxSteps int `json:"max_steps,omitempty"`
+	// Budget, if set, trains to a prediction budget: the coefficient of its
+	// regularizer (error by default) starts at the method's value
+	// (Reg.ErrorCoef for error) and is set online from the forward NFE of
+	// the training solves (train.BudgetController) instead of following
+	// the per-epoch annealing. The budget is on the NFE of the prediction
+	// solve (the first BatchSize training records, Result.Prediction).
+	Budget train.Budget `json:"budget,omitzero"`
 }
 
 // Default-scale values (README.md, "PhysioNet latent ODE", records how
@@ -196,6 +203,9 @@ func (c Config) Validate() error {
 	if err := c.Reg.Validate(); err != nil {
 		return fmt.Errorf("latentode: %w", err)
 	}
+	if err := c.Budget.Validate(); err != nil {
+		return fmt.Errorf("latentode: %w", err)
+	}
 	return nil
 }
 
@@ -237,7 +247,8 @@ func (c *Config) solverOptions() ode.Options {
 	return ode.Options{RTol: c.Tol, ATol: c.Tol, MaxSteps: c.MaxSteps}
 }
 
-// fingerprint describes what shapes the training arithmetic.
+// fingerprint describes what shapes the training arithmetic (the budget
+// included: a budgeted run's checkpoint only resumes with the same budget).
 func (c *Config) fingerprint() string {
 	t := *c
 	t.Seed, t.PredictRepeats, t.MaxSteps, t.Data = 0, 0, 0, ""
@@ -352,6 +363,12 @@ type Run struct {
 	mask    []float64
 	pred    *Batch
 	hist    history
+
+	// budget sets the budgeted coefficient (inactive without a budget);
+	// paused is the time of the prediction solves a prediction-time budget
+	// is converted by, which is not training time.
+	budget *train.BudgetController
+	paused time.Duration
 }
 
 // NewRun builds the model, optimizer and batcher of a run on data.
@@ -378,6 +395,11 @@ func NewRun(cfg Config, data *Data) (*Run, error) {
 		opt:     optim.NewAdamax(optim.InverseDecay(cfg.LR, cfg.LRDecay)),
 		batcher: physionet.NewBatcher(tr, physionet.BatchConfig{Size: cfg.BatchSize, Seed: cfg.Seed})}
 	r.bpe = r.batcher.Batches()
+	b, err := train.NewBudgetController(cfg.Budget, cfg.Reg, r.Iterations())
+	if err != nil {
+		return nil, fmt.Errorf("latentode: %w", err)
+	}
+	r.budget = b
 	r.vals = make([]float64, cfg.BatchSize*physionet.RecordSize)
 	r.mask = make([]float64, len(r.vals))
 	// The prediction batch: the first BatchSize training records in storage
@@ -401,6 +423,22 @@ func (r *Run) Model() *Model { return r.model }
 // Config returns the run's configuration (defaults filled).
 func (r *Run) Config() Config { return r.cfg }
 
+// Budget returns the run's budget controller (inactive without a budget).
+func (r *Run) Budget() *train.BudgetController { return r.budget }
+
+// coefs returns the objective's weights of an iteration in epoch e: the
+// configuration's (Config.Coefs, the error coefficient annealed per
+// epoch), or with an active budget the same with the controller's
+// coefficient, held constant, in place of its regularizer's.
+func (r *Run) coefs(epoch int) Coefs {
+	if !r.budget.Active() {
+		return r.cfg.Coefs(epoch)
+	}
+	c := r.cfg
+	c.Reg = r.budget.Regularization()
+	return c.Coefs(epoch)
+}
+
 // Iterations is the run's number of iterations: epochs x batches per epoch.
 func (r *Run) Iterations() int {
 	if r.cfg.Iterations > 0 {
@@ -422,7 +460,7 @@ func (r *Run) Step(ctx context.Context, it int, rng *rand.Rand) (train.Metrics, 
 		ts = JitterTimes(ts, r.cfg.Reg.SteerB, rng)
 	}
 	b := NewBatch(r.cfg.Arch, r.vals, r.mask, n, ts)
-	c := r.cfg.Coefs(epoch)
+	c := r.coefs(epoch)
 	nn.ZeroGrad(r.params)
 	o, err := r.model.Gradient(ctx, b, nil, rng, r.cfg.solverOptions(), c)
 	if err != nil {
@@ -454,13 +492,22 @@ func (r *Run) Step(ctx context.Context, it int, rng *rand.Rand) (train.Metrics, 
 	}
 	mt.EndTime = 1
 	mt.NFE, mt.BackwardNFE = o.NFE, o.BackwardNFE
+	if r.budget.Active() {
+		// The loss guards read the batch's masked squared error (the units
+		// of the table's train loss, Prediction.Loss, which the outcome is
+		// judged on), not the negative log-likelihood, whose constant can
+		// make it negative.
+		mt.BudgetLoss = r.model.squaredError(b, o.NLL)
+	}
 	return mt, nil
 }
 
 // Loop returns the run's training loop (checkpoint sections "model",
-// "optimizer", "history").
+// "optimizer", "history", and "budget" with an active budget). With an
+// active budget the controller is attached, and the loop's clock leaves
+// out a prediction-time budget's timing of the prediction solve.
 func (r *Run) Loop(name string) *train.Loop {
-	return &train.Loop{
+	l := &train.Loop{
 		Name: name, Iterations: r.Iterations(), Seed: r.cfg.Seed, Fingerprint: r.cfg.fingerprint(),
 		Step: r.Step,
 		State: []train.Section{
@@ -469,6 +516,26 @@ func (r *Run) Loop(name string) *train.Loop {
 			{Name: "history", State: historyState{&r.hist}},
 		},
 	}
+	if r.budget.Active() {
+		r.budget.Attach(l)
+		l.Now = func() time.Time { return time.Now().Add(-r.paused) }
+	}
+	return l
+}
+
+// timePrediction is the prediction solve a prediction-time budget is
+// converted by (train.BudgetController.TimePredictions): one forward pass
+// (encoder, solve, decoder) of the prediction batch with the current model
+// and the prediction noise, the pass Predict times; its time is not
+// training time.
+func (r *Run) timePrediction(ctx context.Context) (int, error) {
+	t0 := time.Now()
+	defer func() { r.paused += time.Since(t0) }()
+	_, sol, err := r.model.Forward(ctx, r.pred, rand.New(rand.NewPCG(PredictSeed, 1)), r.cfg.solverOptions())
+	if err != nil {
+		return 0, fmt.Errorf("latentode: timing the prediction solve: %w", err)
+	}
+	return sol.NFE, nil
 }
 
 // Prediction is one forward pass of a model on a batch.
@@ -558,6 +625,10 @@ type Result struct {
 	Epochs     []EpochPoint
 	Model      *Model
 	Config     Config
+	// Budget is the outcome of a budgeted run (nil without a budget),
+	// judged on the prediction's NFE and loss (Prediction.NFE and
+	// Prediction.Loss, the table's NFE and train loss).
+	Budget *train.BudgetOutcome
 }
 
 // Train runs cfg on data with the run options and evaluates the trained
@@ -571,6 +642,11 @@ func Train(ctx context.Context, cfg Config, data *Data, opts train.RunOptions) (
 	cfg = r.cfg
 	loop := r.Loop(fmt.Sprintf("physionet/%s/seed=%d", cfg.Reg.Method, cfg.Seed))
 	if err := opts.Apply(loop); err != nil {
+		return nil, err
+	}
+	// A prediction-time budget is converted to NFE by the time per NFE of
+	// the prediction pass with the current model.
+	if err := r.budget.TimePredictions(ctx, cfg.PredictRepeats, r.timePrediction); err != nil {
 		return nil, err
 	}
 	res, err := loop.Run(ctx)
@@ -595,5 +671,6 @@ func Train(ctx context.Context, cfg Config, data *Data, opts train.RunOptions) (
 	}
 	return &Result{Method: cfg.Reg.Method.String(), Seed: cfg.Seed, Iterations: res.Iterations,
 		TrainTime:  res.Elapsed - time.Duration(evalTime*float64(time.Second)),
-		Prediction: pred, TestLoss: tl, History: r.hist.Points, Epochs: r.hist.Epochs, Model: r.model, Config: cfg}, nil
+		Prediction: pred, TestLoss: tl, History: r.hist.Points, Epochs: r.hist.Epochs, Model: r.model, Config: cfg,
+		Budget: r.budget.Outcome(float64(pred.NFE), pred.Loss)}, nil
 }
