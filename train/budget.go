@@ -91,6 +91,11 @@ const (
 	DefaultBudgetDeadline  = 0.9
 	DefaultBudgetLossGuard = 10
 	DefaultBudgetMetGuard  = 1.5
+	// BudgetSlack is the fraction of the budget below which a met budget
+	// is reported as met with room to spare (BudgetOutcome.Slack): the
+	// model predicts in fewer evaluations than asked for, and may have paid
+	// loss for NFE nobody needed.
+	BudgetSlack = 0.8
 	// BudgetCoefRange bounds the coefficient to [c0/BudgetCoefRange,
 	// c0*BudgetCoefRange] around its starting value c0.
 	BudgetCoefRange = 1e4
@@ -690,6 +695,8 @@ type BudgetOutcome struct {
 	AtUpperBound bool `json:"at_upper_bound"`
 	// LossGuarded: the loss guard held the coefficient back at the end.
 	LossGuarded bool `json:"loss_guarded"`
+	// Slack: met with the prediction below BudgetSlack times the budget.
+	Slack bool `json:"slack"`
 	// BestLoss is the smallest smoothed training loss of the run.
 	BestLoss float64 `json:"best_loss"`
 	// ClosestNFE is the smallest smoothed training NFE of the run, reached
@@ -729,6 +736,7 @@ func (c *BudgetController) Outcome(predictNFE, predictLoss float64) *BudgetOutco
 	o.FitLost = c.observed > 0 && predictLoss > c.b.LossGuard*o.BestLoss
 	o.LossGuarded = c.guarded
 	o.AtUpperBound = c.coef >= c.hi*math.Exp(-budgetMaxStep)
+	o.Slack = o.Met && predictNFE < BudgetSlack*c.target
 	if len(c.coefs) > 0 {
 		o.CoefStart, o.CoefEnd = c.coefs[0], c.coefs[len(c.coefs)-1]
 		every := max(1, (len(c.coefs)+199)/200)
@@ -753,6 +761,12 @@ func (o *BudgetOutcome) verdict() string {
 	ratio := o.PredictNFE / o.NFE
 	coef := fmt.Sprintf("coefficient %.3g -> %.3g", o.CoefStart, o.CoefEnd)
 	switch {
+	case o.Met && !o.FitLost && o.Slack:
+		why := "the NFE fell past the budget faster than the controller followed (a smaller starting coefficient, or a longer run, may land closer)"
+		if o.CoefEnd < o.CoefStart {
+			why = "the NFE did not rise back towards the budget as the coefficient fell (a smaller starting coefficient may leave more of the budget to the fit)"
+		}
+		return fmt.Sprintf("%s: met with room to spare, prediction NFE %.0f (%.2fx the budget) at loss %.3g; %s; %s.", head, o.PredictNFE, ratio, o.PredictLoss, coef, why)
 	case o.Met && !o.FitLost:
 		return fmt.Sprintf("%s: met, prediction NFE %.0f (%.2fx the budget) at loss %.3g; %s.", head, o.PredictNFE, ratio, o.PredictLoss, coef)
 	case o.Met:
