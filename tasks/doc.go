@@ -41,7 +41,9 @@
 // CheckBudget in Setup, builds each run's train.BudgetController (its At in
 // place of the Regularization's, its Attach on the loop) and records its
 // Outcome as the run's report.Run.Budget (report.Budget is
-// train.BudgetOutcome), and the harness's --sweep-budget then works for it
+// train.BudgetOutcome); a step whose budget is on another count than its
+// Metrics.NFE, or whose loss is not positive, gives the controller
+// Metrics.BudgetNFE and BudgetLoss. The harness's --sweep-budget then works for it
 // too (with the task's own default budgets and fixed coefficients when it
 // implements BudgetSweeper). Overrides declares a task's protocol flags over its configuration
 // type so that flags given on the command line override the chosen scale;
