@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/whitebox-de/whitebox/internal/traintest"
 	"github.com/whitebox-de/whitebox/report"
 	"github.com/whitebox-de/whitebox/tasks"
 	"github.com/whitebox-de/whitebox/train"
@@ -23,21 +24,6 @@ func runWith(ctx context.Context, extra []train.Recorder, args ...string) (statu
 	status = run(ctx, args, &env{stdout: &out, stderr: &errb, extra: extra})
 	return status, out.String(), errb.String()
 }
-
-// cancelAfter cancels a context when a run records iteration n (Ctrl-C in
-// the middle of training).
-type cancelAfter struct {
-	n      int
-	cancel context.CancelFunc
-}
-
-func (c cancelAfter) Begin(train.Info) {}
-func (c cancelAfter) Record(m train.Metrics) {
-	if m.Iteration == c.n {
-		c.cancel()
-	}
-}
-func (c cancelAfter) End(train.Result, error) {}
 
 func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"--help"}, {"-h"}} {
@@ -205,7 +191,7 @@ func TestTrainInterruptAndResume(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	status, _, stderr = runWith(ctx, []train.Recorder{cancelAfter{3, cancel}}, append(base, "--checkpoint", ckpt, "--metrics", metrics)...)
+	status, _, stderr = runWith(ctx, []train.Recorder{&traintest.Recorder{StopAt: 3, Cancel: cancel}}, append(base, "--checkpoint", ckpt, "--metrics", metrics)...)
 	if status != exitInterrupted || !strings.Contains(stderr, "interrupted after iteration 3 of 6; checkpoint written to "+ckpt) {
 		t.Fatalf("interrupted: status %d, stderr %q", status, stderr)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whitebox-de/whitebox/internal/traintest"
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/tasks"
 	"github.com/whitebox-de/whitebox/train"
@@ -42,27 +43,6 @@ func tinyConfig(m train.Method) Config {
 	return cfg
 }
 
-// collect keeps every iteration's metrics.
-type collect struct{ ms *[]train.Metrics }
-
-func (c *collect) Begin(train.Info)        {}
-func (c *collect) Record(m train.Metrics)  { *c.ms = append(*c.ms, m) }
-func (c *collect) End(train.Result, error) {}
-
-// stopAt cancels the run after iteration n.
-type stopAt struct {
-	n      int
-	cancel context.CancelFunc
-}
-
-func (s stopAt) Begin(train.Info) {}
-func (s stopAt) Record(m train.Metrics) {
-	if m.Iteration == s.n {
-		s.cancel()
-	}
-}
-func (s stopAt) End(train.Result, error) {}
-
 func sameParams(t *testing.T, what string, a, b *Model) {
 	t.Helper()
 	pa, pb := a.Params(), b.Params()
@@ -86,17 +66,19 @@ func TestBudgetedRun(t *testing.T) {
 	data := records(t)
 	ctx := context.Background()
 	plain := tinyConfig(train.Method{Error: true})
-	var pm []train.Metrics
-	if _, err := Train(ctx, plain, data, train.RunOptions{Recorders: []train.Recorder{&collect{&pm}}}); err != nil {
+	prec := &traintest.Recorder{}
+	if _, err := Train(ctx, plain, data, train.RunOptions{Recorders: []train.Recorder{prec}}); err != nil {
 		t.Fatal(err)
 	}
+	pm := prec.Metrics
 	cfg := plain
 	cfg.Budget = train.Budget{NFE: 5, Smoothing: 2}
-	var ms []train.Metrics
-	res, err := Train(ctx, cfg, data, train.RunOptions{Recorders: []train.Recorder{&collect{&ms}}})
+	rec := &traintest.Recorder{}
+	res, err := Train(ctx, cfg, data, train.RunOptions{Recorders: []train.Recorder{rec}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ms := rec.Metrics
 	if pm[0].Budget != nil || pm[3].Coefficients["error"] != 1000 || pm[4].Coefficients["error"] >= 1000 {
 		t.Fatalf("without a budget: budget metrics %+v, error coefficients %v, %v; want none and the annealing from 1000", pm[0].Budget, pm[3].Coefficients["error"], pm[4].Coefficients["error"])
 	}
@@ -154,16 +136,17 @@ func TestBudgetInactive(t *testing.T) {
 	}{{train.Method{}, train.Budget{NFE: 30}}, {train.Method{Error: true}, train.Budget{NFE: 30, Regularizer: "stiffness"}}} {
 		cfg := tinyConfig(c.method)
 		cfg.Iterations = 3
-		var pm, bm []train.Metrics
-		plain, err := Train(ctx, cfg, data, train.RunOptions{Recorders: []train.Recorder{&collect{&pm}}})
+		prec, brec := &traintest.Recorder{}, &traintest.Recorder{}
+		plain, err := Train(ctx, cfg, data, train.RunOptions{Recorders: []train.Recorder{prec}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		cfg.Budget = c.budget
-		budgeted, err := Train(ctx, cfg, data, train.RunOptions{Recorders: []train.Recorder{&collect{&bm}}})
+		budgeted, err := Train(ctx, cfg, data, train.RunOptions{Recorders: []train.Recorder{brec}})
 		if err != nil {
 			t.Fatal(err)
 		}
+		pm, bm := prec.Metrics, brec.Metrics
 		if budgeted.Budget != nil {
 			t.Errorf("%s with %+v: outcome %+v, want none", c.method, c.budget, budgeted.Budget)
 		}
@@ -204,7 +187,7 @@ func TestResumeBitIdentical(t *testing.T) {
 		}
 		ck := filepath.Join(t.TempDir(), "run.ckpt")
 		cctx, cancel := context.WithCancel(ctx)
-		_, err = Train(cctx, cfg, data, train.RunOptions{Checkpoint: ck, Recorders: []train.Recorder{stopAt{3, cancel}}})
+		_, err = Train(cctx, cfg, data, train.RunOptions{Checkpoint: ck, Recorders: []train.Recorder{&traintest.Recorder{StopAt: 3, Cancel: cancel}}})
 		cancel()
 		var ie *train.InterruptedError
 		if !errors.As(err, &ie) || ie.Iteration != 3 {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/internal/traintest"
 	"github.com/whitebox-de/whitebox/mnist"
 	"github.com/whitebox-de/whitebox/nn"
 	"github.com/whitebox-de/whitebox/ode"
@@ -127,15 +128,16 @@ func TestResumeBitIdentical(t *testing.T) {
 		cfg  Config
 	}{{"error", tiny(train.Method{Error: true})}, {"error with a budget", budgeted}} {
 		cfg := c.cfg
-		var ms []train.Metrics
-		whole, err := Train(ctx, cfg, d, train.RunOptions{Recorders: []train.Recorder{&collect{&ms}}})
+		rec := &traintest.Recorder{}
+		whole, err := Train(ctx, cfg, d, train.RunOptions{Recorders: []train.Recorder{rec}})
 		if err != nil {
 			t.Fatal(err)
 		}
+		ms := rec.Metrics
 		ck := filepath.Join(t.TempDir(), "run.ckpt")
 		// Stop after 3 iterations (in the second epoch, after its evaluation).
 		cctx, cancel := context.WithCancel(ctx)
-		_, err = Train(cctx, cfg, d, train.RunOptions{Checkpoint: ck, Recorders: []train.Recorder{stopAt{3, cancel}}})
+		_, err = Train(cctx, cfg, d, train.RunOptions{Checkpoint: ck, Recorders: []train.Recorder{&traintest.Recorder{StopAt: 3, Cancel: cancel}}})
 		cancel()
 		var ie *train.InterruptedError
 		if !errors.As(err, &ie) || ie.Iteration != 3 {
@@ -194,26 +196,6 @@ func TestResumeBitIdentical(t *testing.T) {
 		}
 	}
 }
-
-// collect keeps every iteration's metrics.
-type collect struct{ ms *[]train.Metrics }
-
-func (c *collect) Begin(train.Info)        {}
-func (c *collect) Record(m train.Metrics)  { *c.ms = append(*c.ms, m) }
-func (c *collect) End(train.Result, error) {}
-
-type stopAt struct {
-	n      int
-	cancel context.CancelFunc
-}
-
-func (s stopAt) Begin(train.Info) {}
-func (s stopAt) Record(m train.Metrics) {
-	if m.Iteration == s.n {
-		s.cancel()
-	}
-}
-func (s stopAt) End(train.Result, error) {}
 
 // The gradient of one iteration's loss (cross-entropy of the head on the
 // solved state) with respect to a weight of the dynamics and one of the
@@ -618,12 +600,13 @@ func TestBudgetOnTayNODE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ms []train.Metrics
+	rec := &traintest.Recorder{}
 	l := r.Loop("taynode")
-	l.Recorders = []train.Recorder{&collect{&ms}}
+	l.Recorders = []train.Recorder{rec}
 	if _, err := l.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	ms := rec.Metrics
 	if len(ms) != 3 || ms[0].Coefficients["taynode"] != 3.02e-3 || !(ms[2].Coefficients["taynode"] > ms[0].Coefficients["taynode"]) {
 		t.Fatalf("metrics %+v", ms)
 	}

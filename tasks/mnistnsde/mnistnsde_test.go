@@ -18,6 +18,7 @@ import (
 
 	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/internal/gradcheck"
+	"github.com/whitebox-de/whitebox/internal/traintest"
 	"github.com/whitebox-de/whitebox/mnist"
 	"github.com/whitebox-de/whitebox/nn"
 	"github.com/whitebox-de/whitebox/ode"
@@ -143,7 +144,7 @@ func TestResume(t *testing.T) {
 	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rec := &stopAfter{n: 2, cancel: cancel}
+	rec := &traintest.Recorder{StopAt: 2, Cancel: cancel}
 	_, err = Run(ctx, cfg, train.RunOptions{Checkpoint: ckpt, Recorders: []train.Recorder{rec}})
 	var ie *train.InterruptedError
 	if !errors.As(err, &ie) || ie.Iteration != 2 {
@@ -185,19 +186,6 @@ func TestResume(t *testing.T) {
 		t.Errorf("resuming another method's checkpoint: %v", err)
 	}
 }
-
-type stopAfter struct {
-	n      int
-	cancel func()
-}
-
-func (s *stopAfter) Begin(train.Info) {}
-func (s *stopAfter) Record(m train.Metrics) {
-	if m.Iteration == s.n {
-		s.cancel()
-	}
-}
-func (s *stopAfter) End(train.Result, error) {}
 
 // writeIDX writes set's first n images and labels as raw IDX files under
 // the names of split ("train" or "t10k").
@@ -409,11 +397,12 @@ func TestBudgetResume(t *testing.T) {
 	realData(t)
 	cfg := tinyConfig(errReg)
 	cfg.Budget = train.Budget{NFE: 20, Smoothing: 2}
-	var ms []train.Metrics
-	whole, err := Run(context.Background(), cfg, train.RunOptions{Recorders: []train.Recorder{&collect{ms: &ms}}})
+	rec := &traintest.Recorder{}
+	whole, err := Run(context.Background(), cfg, train.RunOptions{Recorders: []train.Recorder{rec}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ms := rec.Metrics
 	o := whole.Budget
 	if o == nil || len(o.Coefficients) == 0 || o.CoefStart == o.CoefEnd || o.PredictNFE != float64(whole.DriftNFE) || o.PredictLoss != whole.TrainLoss || o.NFE != 20 {
 		t.Fatalf("budget outcome %+v (prediction drift NFE %d, train loss %v)", o, whole.DriftNFE, whole.TrainLoss)
@@ -433,7 +422,7 @@ func TestBudgetResume(t *testing.T) {
 	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := Run(ctx, cfg, train.RunOptions{Checkpoint: ckpt, Recorders: []train.Recorder{&stopAfter{n: 3, cancel: cancel}}}); err == nil {
+	if _, err := Run(ctx, cfg, train.RunOptions{Checkpoint: ckpt, Recorders: []train.Recorder{&traintest.Recorder{StopAt: 3, Cancel: cancel}}}); err == nil {
 		t.Fatal("the interrupted run did not stop")
 	}
 	res, err := Run(context.Background(), cfg, train.RunOptions{Resume: ckpt})
@@ -454,10 +443,3 @@ func TestBudgetResume(t *testing.T) {
 		}
 	}
 }
-
-// collect records every iteration's metrics.
-type collect struct{ ms *[]train.Metrics }
-
-func (c *collect) Begin(train.Info)        {}
-func (c *collect) Record(m train.Metrics)  { *c.ms = append(*c.ms, m) }
-func (c *collect) End(train.Result, error) {}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/whitebox-de/whitebox/ad"
 	"github.com/whitebox-de/whitebox/internal/gradcheck"
+	"github.com/whitebox-de/whitebox/internal/traintest"
 	"github.com/whitebox-de/whitebox/nn"
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/report"
@@ -157,8 +158,7 @@ func TestBaselinesResumeAndDefaults(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "rnode.ckpt")
 	stop, cancel := context.WithCancel(ctx)
-	n := 0
-	if _, err := Train(stop, cfg, data, train.RunOptions{Checkpoint: path, Recorders: []train.Recorder{cancelAfter{&n, 3, cancel}}}); err == nil {
+	if _, err := Train(stop, cfg, data, train.RunOptions{Checkpoint: path, Recorders: []train.Recorder{&traintest.Recorder{StopAt: 3, Cancel: cancel}}}); err == nil {
 		t.Fatal("the interrupted run returned no error")
 	}
 	resumed, err := Train(ctx, cfg, data, train.RunOptions{Resume: path})

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whitebox-de/whitebox/internal/traintest"
 	"github.com/whitebox-de/whitebox/nn"
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/tensor"
@@ -203,8 +204,7 @@ func TestResumeIsBitIdentical(t *testing.T) {
 
 	path := filepath.Join(t.TempDir(), "spiral.ckpt")
 	stop, cancel := context.WithCancel(ctx)
-	n := 0
-	_, err = Train(stop, cfg, data, train.RunOptions{Checkpoint: path, Recorders: []train.Recorder{cancelAfter{&n, 12, cancel}}})
+	_, err = Train(stop, cfg, data, train.RunOptions{Checkpoint: path, Recorders: []train.Recorder{&traintest.Recorder{StopAt: 12, Cancel: cancel}}})
 	if err == nil || !strings.Contains(err.Error(), "interrupted after iteration 12 of 24") {
 		t.Fatalf("interrupted run: %v", err)
 	}
@@ -236,22 +236,6 @@ func TestResumeIsBitIdentical(t *testing.T) {
 		t.Errorf("resume with another learning rate: %v", err)
 	}
 }
-
-// cancelAfter cancels the context once n iterations are recorded.
-type cancelAfter struct {
-	count  *int
-	n      int
-	cancel context.CancelFunc
-}
-
-func (c cancelAfter) Begin(train.Info) {}
-func (c cancelAfter) Record(train.Metrics) {
-	*c.count++
-	if *c.count == c.n {
-		c.cancel()
-	}
-}
-func (c cancelAfter) End(train.Result, error) {}
 
 func TestConfigValidation(t *testing.T) {
 	data := mustData(t)
@@ -326,11 +310,12 @@ func TestBudgetResumeIsBitIdentical(t *testing.T) {
 	cfg := Config{Seed: 1999, Iterations: 30, PredictRepeats: 1, Reg: train.Regularization{Method: train.Method{Error: true}},
 		Budget: train.Budget{NFE: 60, Smoothing: 3}}
 	ctx := context.Background()
-	var ms []train.Metrics
-	whole, err := Train(ctx, cfg, data, train.RunOptions{Recorders: []train.Recorder{&collect{&ms}}})
+	rec := &traintest.Recorder{}
+	whole, err := Train(ctx, cfg, data, train.RunOptions{Recorders: []train.Recorder{rec}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ms := rec.Metrics
 	if whole.Budget == nil || len(whole.Budget.Coefficients) == 0 || whole.Budget.CoefStart == whole.Budget.CoefEnd {
 		t.Fatalf("budget outcome %+v: the coefficient did not move", whole.Budget)
 	}
@@ -342,8 +327,7 @@ func TestBudgetResumeIsBitIdentical(t *testing.T) {
 
 	path := filepath.Join(t.TempDir(), "spiral.ckpt")
 	stop, cancel := context.WithCancel(ctx)
-	n := 0
-	if _, err := Train(stop, cfg, data, train.RunOptions{Checkpoint: path, Recorders: []train.Recorder{cancelAfter{&n, 15, cancel}}}); err == nil {
+	if _, err := Train(stop, cfg, data, train.RunOptions{Checkpoint: path, Recorders: []train.Recorder{&traintest.Recorder{StopAt: 15, Cancel: cancel}}}); err == nil {
 		t.Fatal("the interrupted run did not stop")
 	}
 	resumed, err := Train(ctx, cfg, data, train.RunOptions{Resume: path})
@@ -392,23 +376,17 @@ func TestPredictTimeBudget(t *testing.T) {
 	}
 }
 
-// collect keeps every iteration's metrics.
-type collect struct{ ms *[]train.Metrics }
-
-func (c *collect) Begin(train.Info)        {}
-func (c *collect) Record(m train.Metrics)  { *c.ms = append(*c.ms, m) }
-func (c *collect) End(train.Result, error) {}
-
 // A budget on TayNODE sets the coefficient of the augmented solve.
 func TestBudgetOnTayNODE(t *testing.T) {
 	data := mustData(t)
 	cfg := Config{Seed: 5, Iterations: 8, PredictRepeats: 1, Reg: train.Regularization{Method: train.Method{TayNODE: true}},
 		Budget: train.Budget{NFE: 30, Regularizer: "taynode", Smoothing: 2}}
-	var ms []train.Metrics
-	res, err := Train(context.Background(), cfg, data, train.RunOptions{Recorders: []train.Recorder{&collect{&ms}}})
+	rec := &traintest.Recorder{}
+	res, err := Train(context.Background(), cfg, data, train.RunOptions{Recorders: []train.Recorder{rec}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ms := rec.Metrics
 	if res.Budget == nil || res.Budget.Regularizer != "taynode" || res.Budget.CoefStart == res.Budget.CoefEnd {
 		t.Fatalf("outcome %+v", res.Budget)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/internal/traintest"
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/tasks"
 	"github.com/whitebox-de/whitebox/tensor"
@@ -236,45 +237,27 @@ var (
 	stiffness = train.Method{Stiffness: true}
 )
 
-// collect is a train.Recorder keeping every iteration's metrics; stopAt, if
-// set, cancels the run when iteration stopAt is recorded (Ctrl-C).
-type collect struct {
-	metrics []train.Metrics
-	begins  []train.Info
-	stopAt  int
-	cancel  context.CancelFunc
-}
-
-func (c *collect) Begin(i train.Info) { c.begins = append(c.begins, i) }
-func (c *collect) Record(m train.Metrics) {
-	c.metrics = append(c.metrics, m)
-	if c.stopAt > 0 && m.Iteration == c.stopAt {
-		c.cancel()
-	}
-}
-func (c *collect) End(train.Result, error) {}
-
 // TestRunTrains: a short run lowers the loss, reports every iteration to
 // its recorders and is reproducible bit for bit.
 func TestRunTrains(t *testing.T) {
-	rec := &collect{}
+	rec := &traintest.Recorder{}
 	res, err := Run(context.Background(), shortConfig(errorReg), train.RunOptions{Recorders: []train.Recorder{rec}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	its := res.Iterations
-	if len(rec.metrics) != 12 || len(its) != 12 || res.Failures != 0 {
-		t.Fatalf("%d recorded, %d iterations in the result, %d failures; want 12, 12, 0", len(rec.metrics), len(its), res.Failures)
+	if len(rec.Metrics) != 12 || len(its) != 12 || res.Failures != 0 {
+		t.Fatalf("%d recorded, %d iterations in the result, %d failures; want 12, 12, 0", len(rec.Metrics), len(its), res.Failures)
 	}
-	if len(rec.begins) != 1 || rec.begins[0].Name != "spiral-sde/error/seed=4" || rec.begins[0].Total != 12 {
-		t.Errorf("Begin %+v", rec.begins)
+	if len(rec.Begins) != 1 || rec.Begins[0].Name != "spiral-sde/error/seed=4" || rec.Begins[0].Total != 12 {
+		t.Errorf("Begin %+v", rec.Begins)
 	}
 	nfe := 0.0
 	for k, m := range its {
 		if !(m.Objective > m.Loss) || !(m.RE > 0) || !(m.RS > 0) || m.NFE != 2*m.DriftNFE || m.BackwardNFE == 0 {
 			t.Fatalf("iteration %d: %+v; want objective > loss (error regularizer), R_E, R_S > 0, NFE = 2 x drift NFE, backward NFE > 0", m.Iteration, m)
 		}
-		r := rec.metrics[k]
+		r := rec.Metrics[k]
 		if r.Iteration != k+1 || r.Loss != m.Loss || r.Objective != m.Objective || r.NFE != m.NFE || r.BackwardNFE != m.BackwardNFE ||
 			r.Regularizers["error"] != m.RE || r.Coefficients["error"] != DefaultErrorCoef || r.Coefficients["stiffness"] != 0 {
 			t.Fatalf("recorded %+v for iteration %+v", r, m)
@@ -323,19 +306,19 @@ func TestResume(t *testing.T) {
 	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rec := &collect{stopAt: 3, cancel: cancel}
+	rec := &traintest.Recorder{StopAt: 3, Cancel: cancel}
 	_, err = Run(ctx, cfg, train.RunOptions{Checkpoint: ckpt, Recorders: []train.Recorder{rec}})
 	var ie *train.InterruptedError
 	if !errors.As(err, &ie) || ie.Iteration != 3 || ie.Checkpoint != ckpt {
 		t.Fatalf("interrupted run: %v", err)
 	}
-	rec = &collect{}
+	rec = &traintest.Recorder{}
 	res, err := Run(context.Background(), cfg, train.RunOptions{Checkpoint: ckpt, Resume: ckpt, Recorders: []train.Recorder{rec}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.begins[0].Start != 3 || len(rec.metrics) != 5 || len(res.Iterations) != 8 {
-		t.Fatalf("resumed at %d with %d iterations recorded and %d in the history; want 3, 5, 8", rec.begins[0].Start, len(rec.metrics), len(res.Iterations))
+	if rec.Begins[0].Start != 3 || len(rec.Metrics) != 5 || len(res.Iterations) != 8 {
+		t.Fatalf("resumed at %d with %d iterations recorded and %d in the history; want 3, 5, 8", rec.Begins[0].Start, len(rec.Metrics), len(res.Iterations))
 	}
 	for i, m := range res.Iterations {
 		if math.Float64bits(m.Loss) != math.Float64bits(whole.Iterations[i].Loss) || m.NFE != whole.Iterations[i].NFE {
@@ -417,7 +400,7 @@ func TestBudgetResume(t *testing.T) {
 	ckpt := filepath.Join(t.TempDir(), "run.ckpt")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	if _, err := Run(ctx, cfg, train.RunOptions{Checkpoint: ckpt, Recorders: []train.Recorder{&collect{stopAt: 3, cancel: cancel}}}); err == nil {
+	if _, err := Run(ctx, cfg, train.RunOptions{Checkpoint: ckpt, Recorders: []train.Recorder{&traintest.Recorder{StopAt: 3, Cancel: cancel}}}); err == nil {
 		t.Fatal("the interrupted run did not stop")
 	}
 	res, err := Run(context.Background(), cfg, train.RunOptions{Resume: ckpt})
