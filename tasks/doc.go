@@ -39,7 +39,8 @@
 // --predict-time-budget, --budget-regularizer, --budget-gain,
 // --budget-smoothing) into a train.Budget; a task that declares them calls
 // CheckBudget in Setup, builds each run's train.BudgetController (its At in
-// place of the Regularization's, its Attach on the loop) and records its
+// place of the Regularization's, its Attach on the loop, its Run to run the
+// loop with the run options and the prediction to time) and records its
 // Outcome as the run's report.Run.Budget (report.Budget is
 // train.BudgetOutcome); a step whose budget is on another count than its
 // Metrics.NFE, or whose loss is not positive, gives the controller

@@ -366,6 +366,22 @@ func (c *BudgetController) Active() bool { return c.active }
 // conversion.
 func (c *BudgetController) NeedsTimePerNFE() bool { return c.active && c.target == 0 }
 
+// Run is how a task runs its loop l (to which c is attached): it applies
+// the run options o (restoring l from o.Resume when set, which restores the
+// controller too), hands the controller the prediction solve
+// (TimePredictions: a prediction-time budget not converted by the
+// checkpoint is converted now, on the initial model) and runs l. Without a
+// budget it is o.Apply followed by l.Run.
+func (c *BudgetController) Run(ctx context.Context, l *Loop, o RunOptions, repeats int, predict func(context.Context) (int, error)) (Result, error) {
+	if err := o.Apply(l); err != nil {
+		return Result{}, err
+	}
+	if err := c.TimePredictions(ctx, repeats, predict); err != nil {
+		return Result{}, err
+	}
+	return l.Run(ctx)
+}
+
 // TimePredictions gives the controller of a prediction-time budget the
 // task's prediction solve with the current model (predict runs one and
 // returns its NFE; repeats of it are timed, MeasureTimePerNFE) and, when the

@@ -543,3 +543,50 @@ func TestBudgetRetimesAfterWarmup(t *testing.T) {
 		t.Errorf("restored target %v, retimed %v (%v)", d.Target(), d.retimed, err)
 	}
 }
+
+// Run applies the options before it converts a prediction-time budget: a
+// fresh run times the prediction, a run resumed from a checkpoint takes the
+// conversion the checkpoint holds and does not time it again.
+func TestBudgetRunConvertsUnlessResumed(t *testing.T) {
+	const n = 20
+	calls := 0
+	predict := func(context.Context) (int, error) {
+		calls++
+		time.Sleep(time.Millisecond)
+		return 10, nil
+	}
+	newLoop := func() (*BudgetController, *Loop) {
+		c, err := NewBudgetController(Budget{PredictTime: 20 * time.Millisecond}, errorReg(0.1), n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := &Loop{Name: "run", Iterations: n, Seed: 1, Fingerprint: "run", Step: func(context.Context, int, *rand.Rand) (Metrics, error) {
+			return Metrics{NFE: 30, Loss: 1}, nil
+		}}
+		c.Attach(l)
+		return c, l
+	}
+	path := filepath.Join(t.TempDir(), "run.ckpt")
+	ctx, cancel := context.WithCancel(context.Background())
+	first, l := newLoop()
+	if _, err := first.Run(ctx, l, RunOptions{Checkpoint: path, Recorders: []Recorder{cancelAt{n / 2, cancel}}}, 1, predict); err == nil {
+		t.Fatal("the interrupted run did not stop")
+	}
+	if calls == 0 || first.NeedsTimePerNFE() {
+		t.Fatalf("a fresh run timed the prediction %d times; converted: %v", calls, !first.NeedsTimePerNFE())
+	}
+	calls = 0
+	resumed, l := newLoop()
+	if _, err := resumed.Run(context.Background(), l, RunOptions{Resume: path}, 1, predict); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 0 {
+		t.Errorf("the resumed run timed the prediction %d times; the checkpoint holds the conversion", calls)
+	}
+	if resumed.Target() != first.Target() {
+		t.Errorf("resumed target %v, want the checkpoint's %v", resumed.Target(), first.Target())
+	}
+	if _, err := resumed.Run(context.Background(), l, RunOptions{Resume: filepath.Join(t.TempDir(), "missing")}, 1, predict); err == nil {
+		t.Error("a missing checkpoint was accepted")
+	}
+}

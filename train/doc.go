@@ -224,5 +224,8 @@
 //
 // RunOptions is the one value every task's training function takes for a
 // run's name, recorders, checkpoint path and interval, and the checkpoint to
-// resume from; RunOptions.Apply sets them on a Loop.
+// resume from; RunOptions.Apply sets them on a Loop. A task whose runs take
+// budgets runs its loop with BudgetController.Run, which applies the options
+// first (a resumed checkpoint restores the controller) and then converts a
+// prediction-time budget the checkpoint did not hold.
 package train

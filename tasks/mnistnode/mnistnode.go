@@ -795,15 +795,9 @@ func Train(ctx context.Context, cfg Config, data *Data, opts train.RunOptions) (
 	}
 	cfg = r.cfg
 	loop := r.Loop(fmt.Sprintf("mnist-node/%s/seed=%d", cfg.Reg.Method, cfg.Seed))
-	if err := opts.Apply(loop); err != nil {
-		return nil, err
-	}
 	// A prediction-time budget is converted to NFE by the time per NFE of
-	// the prediction solve with the current model.
-	if err := r.budget.TimePredictions(ctx, cfg.PredictRepeats, r.timePrediction); err != nil {
-		return nil, err
-	}
-	res, err := loop.Run(ctx)
+	// the prediction solve.
+	res, err := r.budget.Run(ctx, loop, opts, cfg.PredictRepeats, r.timePrediction)
 	if err != nil {
 		return nil, err
 	}

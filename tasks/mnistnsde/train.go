@@ -338,21 +338,15 @@ func Run(ctx context.Context, cfg Config, opts train.RunOptions) (*Result, error
 		},
 	}
 	r.budget.Attach(loop)
-	if err := opts.Apply(loop); err != nil {
-		return nil, err
-	}
 	// A prediction-time budget is converted to drift NFE by the time per
-	// drift evaluation of the prediction with the current model.
-	if err := r.budget.TimePredictions(ctx, cfg.PredictRepeats, func(ctx context.Context) (int, error) {
+	// drift evaluation of the prediction.
+	lr, err := r.budget.Run(ctx, loop, opts, cfg.PredictRepeats, func(ctx context.Context) (int, error) {
 		p, err := PredictBatchOf(ctx, r.model, r.ds.Train, r.cfg)
 		if err != nil {
 			return 0, err
 		}
 		return p.DriftNFE, nil
-	}); err != nil {
-		return nil, err
-	}
-	lr, err := loop.Run(ctx)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -560,23 +560,17 @@ func Train(ctx context.Context, cfg Config, data *Data, opts train.RunOptions) (
 	}
 	cfg = r.cfg
 	loop := r.Loop(fmt.Sprintf("spiral/%s/seed=%d", cfg.Reg.Method, cfg.Seed))
-	if err := opts.Apply(loop); err != nil {
-		return nil, err
-	}
 	// A prediction-time budget is converted to NFE by the time per NFE of
-	// the prediction solve with the current model.
+	// the prediction solve.
 	p := ode.Problem{F: r.f, Z0: U0Dense(), T0: 0, T1: T}
 	popts := &ode.Options{RTol: cfg.Tol, ATol: cfg.Tol, SaveAt: data.Times, MaxSteps: cfg.MaxSteps}
-	if err := r.budget.TimePredictions(ctx, cfg.PredictRepeats, func(ctx context.Context) (int, error) {
+	res, err := r.budget.Run(ctx, loop, opts, cfg.PredictRepeats, func(ctx context.Context) (int, error) {
 		sol, err := ode.Solve(ctx, p, popts)
 		if err != nil {
 			return 0, fmt.Errorf("spiral: timing the prediction solve: %w", err)
 		}
 		return sol.NFE, nil
-	}); err != nil {
-		return nil, err
-	}
-	res, err := loop.Run(ctx)
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -249,22 +249,16 @@ func Run(ctx context.Context, cfg Config, opts train.RunOptions) (*Result, error
 		},
 	}
 	r.budget.Attach(loop)
-	if err := opts.Apply(loop); err != nil {
-		return nil, err
-	}
 	// A prediction-time budget is converted to NFE by the time per NFE of
-	// one prediction pass with the current model.
+	// one prediction pass (the median of three).
 	popts := &sde.Options{Method: cfg.Solver, RTol: cfg.Tol, ATol: cfg.Tol, SaveAt: data.T, Seed: mixSeed(cfg.PredictSeed, 0), MaxSteps: cfg.MaxSteps}
-	if err := r.budget.TimePredictions(ctx, 3, func(ctx context.Context) (int, error) {
+	lr, err := r.budget.Run(ctx, loop, opts, 3, func(ctx context.Context) (int, error) {
 		sol, err := sde.Solve(ctx, r.prob, popts)
 		if err != nil {
 			return 0, fmt.Errorf("spiralsde: timing the prediction solve: %w", err)
 		}
 		return sol.NFE, nil
-	}); err != nil {
-		return nil, err
-	}
-	lr, err := loop.Run(ctx)
+	})
 	if err != nil {
 		return nil, err
 	}
