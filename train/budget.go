@@ -769,6 +769,14 @@ func (c *BudgetController) Outcome(predictNFE, predictLoss float64) *BudgetOutco
 	return o
 }
 
+// Infeasible reports a budget not met because the training could not go
+// further towards it: the loss guard held the coefficient back, the fit was
+// lost, or the coefficient reached its upper bound. A budget missed
+// otherwise was not yet reached when the training ended.
+func (o *BudgetOutcome) Infeasible() bool {
+	return !o.Met && (o.LossGuarded || o.FitLost || o.AtUpperBound)
+}
+
 func (o *BudgetOutcome) verdict() string {
 	head := fmt.Sprintf("budget %.0f NFE on %s", o.NFE, o.Regularizer)
 	if o.PredictTimeS > 0 {

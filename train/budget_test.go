@@ -171,7 +171,7 @@ func TestBudgetInfeasibleAndLoose(t *testing.T) {
 		}
 		end := drive(t, c, p, n)
 		o := c.Outcome(end, p.step(c.Coefficient()).Loss)
-		if o.Met || o.AtUpperBound != flat || o.LossGuarded == flat || math.Abs(o.ClosestNFE-380) > 20 {
+		if o.Met || !o.Infeasible() || o.AtUpperBound != flat || o.LossGuarded == flat || math.Abs(o.ClosestNFE-380) > 20 {
 			t.Errorf("infeasible budget, flat loss %v: met %v, at upper bound %v, loss guarded %v, closest NFE %v: %s",
 				flat, o.Met, o.AtUpperBound, o.LossGuarded, o.ClosestNFE, o.Verdict)
 		}
@@ -195,7 +195,7 @@ func TestBudgetInfeasibleAndLoose(t *testing.T) {
 	c, _ := NewBudgetController(Budget{NFE: 2000}, errorReg(0.1), n)
 	end := drive(t, c, p, n)
 	o := c.Outcome(end, 1e-4)
-	if !o.Met || !o.Slack || c.Coefficient() > 0.1/BudgetCoefRange*1.0001 || !strings.Contains(o.Verdict, ": met with room to spare") ||
+	if !o.Met || !o.Slack || o.Infeasible() || c.Coefficient() > 0.1/BudgetCoefRange*1.0001 || !strings.Contains(o.Verdict, ": met with room to spare") ||
 		!strings.Contains(o.Verdict, "did not rise back") {
 		t.Errorf("loose budget: coefficient %v, outcome %s", c.Coefficient(), o.Verdict)
 	}
@@ -588,5 +588,24 @@ func TestBudgetRunConvertsUnlessResumed(t *testing.T) {
 	}
 	if _, err := resumed.Run(context.Background(), l, RunOptions{Resume: filepath.Join(t.TempDir(), "missing")}, 1, predict); err == nil {
 		t.Error("a missing checkpoint was accepted")
+	}
+}
+
+// A missed budget is infeasible only when the training could go no
+// further towards it; a met one never is.
+func TestBudgetOutcomeInfeasible(t *testing.T) {
+	for _, c := range []struct {
+		o    BudgetOutcome
+		want bool
+	}{
+		{BudgetOutcome{}, false}, // missed: the training ended first
+		{BudgetOutcome{LossGuarded: true}, true},
+		{BudgetOutcome{FitLost: true}, true},
+		{BudgetOutcome{AtUpperBound: true}, true},
+		{BudgetOutcome{Met: true, FitLost: true}, false},
+	} {
+		if got := c.o.Infeasible(); got != c.want {
+			t.Errorf("%+v: Infeasible %v, want %v", c.o, got, c.want)
+		}
 	}
 }
