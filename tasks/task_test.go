@@ -2,31 +2,22 @@ package tasks
 
 import (
 	"errors"
-	"flag"
 	"strings"
 	"testing"
 
+	"github.com/whitebox-de/whitebox/internal/flagtest"
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/report"
 	"github.com/whitebox-de/whitebox/train"
 )
 
-// testFlags is a FlagSet over the standard library's.
-type testFlags struct {
-	*flag.FlagSet
-	set map[string]bool
-}
-
-func (f *testFlags) IsSet(name string) bool { return f.set[name] }
-
 func parse(t *testing.T, declare func(FlagSet), args ...string) {
 	t.Helper()
-	f := &testFlags{FlagSet: flag.NewFlagSet("t", flag.ContinueOnError), set: map[string]bool{}}
+	f := flagtest.New()
 	declare(f)
 	if err := f.Parse(args); err != nil {
 		t.Fatal(err)
 	}
-	f.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 }
 
 type cfg struct {

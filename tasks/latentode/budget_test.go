@@ -3,7 +3,6 @@ package latentode
 import (
 	"context"
 	"errors"
-	"flag"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/whitebox-de/whitebox/internal/flagtest"
 	"github.com/whitebox-de/whitebox/internal/traintest"
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/tasks"
@@ -267,27 +267,6 @@ func TestSquaredErrorOfNLL(t *testing.T) {
 	}
 }
 
-// testFlags is a tasks.FlagSet over the standard library's.
-type testFlags struct {
-	*flag.FlagSet
-	set map[string]bool
-}
-
-func newFlagSet() *testFlags {
-	return &testFlags{FlagSet: flag.NewFlagSet("test", flag.ContinueOnError)}
-}
-
-func (f *testFlags) Parse(args []string) error {
-	if err := f.FlagSet.Parse(args); err != nil {
-		return err
-	}
-	f.set = map[string]bool{}
-	f.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
-	return nil
-}
-
-func (f *testFlags) IsSet(name string) bool { return f.set[name] }
-
 // setup runs the task's Setup for methods with the command-line args.
 func setup(t *testing.T, methods string, args ...string) (tasks.Task, error) {
 	t.Helper()
@@ -295,7 +274,7 @@ func setup(t *testing.T, methods string, args ...string) (tasks.Task, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := newFlagSet()
+	fs := flagtest.New()
 	tk.Flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, err

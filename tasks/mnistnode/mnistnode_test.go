@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"flag"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/internal/flagtest"
 	"github.com/whitebox-de/whitebox/internal/traintest"
 	"github.com/whitebox-de/whitebox/mnist"
 	"github.com/whitebox-de/whitebox/nn"
@@ -247,27 +247,6 @@ func TestLossGradient(t *testing.T) {
 	}
 }
 
-// testFlags is a tasks.FlagSet over the standard library's.
-type testFlags struct {
-	*flag.FlagSet
-	set map[string]bool
-}
-
-func newFlagSet() *testFlags {
-	return &testFlags{FlagSet: flag.NewFlagSet("test", flag.ContinueOnError)}
-}
-
-func (f *testFlags) Parse(args []string) error {
-	if err := f.FlagSet.Parse(args); err != nil {
-		return err
-	}
-	f.set = map[string]bool{}
-	f.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
-	return nil
-}
-
-func (f *testFlags) IsSet(name string) bool { return f.set[name] }
-
 func newRNG() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
 
 func TestTaskSaveEvaluateAndWrongModels(t *testing.T) {
@@ -277,7 +256,7 @@ func TestTaskSaveEvaluateAndWrongModels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := newFlagSet()
+	fs := flagtest.New()
 	tk.Flags(fs)
 	if err := fs.Parse([]string{"--data", d.Dir, "--epochs", "1", "--epoch-iters", "3", "--batch", "16", "--tol", "1e-3", "--eval-images", "50", "--predict-repeats", "1"}); err != nil {
 		t.Fatal(err)
@@ -364,7 +343,7 @@ func TestSetupErrors(t *testing.T) {
 		{[]string{"--tol", "-1"}, "--tol -1"},
 	} {
 		tk, _ := tasks.New(Name)
-		fs := newFlagSet()
+		fs := flagtest.New()
 		tk.Flags(fs)
 		if err := fs.Parse(c.args); err != nil {
 			t.Fatal(err)
@@ -507,7 +486,7 @@ func TestBudgetSetupErrors(t *testing.T) {
 		{"error", []string{"--nfe-budget", "30", "--budget-smoothing", "-2"}, "--budget-smoothing -2"},
 	} {
 		tk, _ := tasks.New(Name)
-		fs := newFlagSet()
+		fs := flagtest.New()
 		tk.Flags(fs)
 		if err := fs.Parse(c.args); err != nil {
 			t.Fatal(err)
@@ -520,7 +499,7 @@ func TestBudgetSetupErrors(t *testing.T) {
 	}
 	// Beside a method with the regularizer, vanilla trains unbudgeted.
 	tk, _ := tasks.New(Name)
-	fs := newFlagSet()
+	fs := flagtest.New()
 	tk.Flags(fs)
 	if err := fs.Parse([]string{"--nfe-budget", "30"}); err != nil {
 		t.Fatal(err)

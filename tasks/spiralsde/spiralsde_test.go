@@ -3,7 +3,6 @@ package spiralsde
 import (
 	"context"
 	"errors"
-	"flag"
 	"image/png"
 	"math"
 	"math/rand/v2"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/whitebox-de/whitebox/ad"
+	"github.com/whitebox-de/whitebox/internal/flagtest"
 	"github.com/whitebox-de/whitebox/internal/traintest"
 	"github.com/whitebox-de/whitebox/ode"
 	"github.com/whitebox-de/whitebox/tasks"
@@ -153,15 +153,6 @@ func TestMethods(t *testing.T) {
 	}
 }
 
-// sdeFlags is a tasks.FlagSet over the standard library's.
-type sdeFlags struct{ *flag.FlagSet }
-
-func (f sdeFlags) IsSet(name string) bool {
-	set := false
-	f.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
-	return set
-}
-
 // TestSetupRejectsBaselines: the task's Setup rejects taynode and rnode
 // with an error naming the method and the task.
 func TestSetupRejectsBaselines(t *testing.T) {
@@ -176,7 +167,7 @@ func TestSetupRejectsBaselines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fs := sdeFlags{flag.NewFlagSet("spiral-sde", flag.ContinueOnError)}
+		fs := flagtest.New()
 		task.Flags(fs)
 		if err := fs.Parse(nil); err != nil {
 			t.Fatal(err)
