@@ -545,22 +545,7 @@ func testRegularizerGradientsMatchForwardMode(t *testing.T, m *Tableau, tol floa
 			_, wS := sol.stiffTerms(agg)
 			for dir := 0; dir < 3; dir++ {
 				tp := ad.NewTape()
-				z0 := tp.Leaf(c.z0, true)
-				vz := gradcheck.RandLike(rng, c.z0)
-				tp.SetTangent(z0, tp.Const(vz))
-				dot := 0.0
-				for k := range vz.Data {
-					dot += vz.Data[k] * dz0.Data[k]
-				}
-				off := 0
-				for _, pr := range c.params {
-					v := gradcheck.RandLike(rng, pr.Value)
-					tp.SetTangent(tp.Param(pr), tp.Const(v))
-					for k := range v.Data {
-						dot += v.Data[k] * grad[off+k]
-					}
-					off += pr.Value.Len()
-				}
+				z0, dot := gradcheck.RandomTangents(tp, rng, c.z0, dz0, c.params, grad)
 				mark := tp.Len()
 				zs, es, ss, err := sol.Replay(tp, z0)
 				if err != nil {

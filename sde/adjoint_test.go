@@ -246,22 +246,7 @@ func TestRegularizerGradientsMatchForwardMode(t *testing.T) {
 				grad := gradcheck.FlatGrad(params)
 				for dir := range 3 {
 					tp := ad.NewTape()
-					z0 := tp.Leaf(p.Z0, true)
-					vz := gradcheck.RandLike(rng, p.Z0)
-					tp.SetTangent(z0, tp.Const(vz))
-					dot := 0.0
-					for k := range vz.Data {
-						dot += vz.Data[k] * dz0.Data[k]
-					}
-					off := 0
-					for _, pr := range params {
-						v := gradcheck.RandLike(rng, pr.Value)
-						tp.SetTangent(tp.Param(pr), tp.Const(v))
-						for k := range v.Data {
-							dot += v.Data[k] * grad[off+k]
-						}
-						off += pr.Value.Len()
-					}
+					z0, dot := gradcheck.RandomTangents(tp, rng, p.Z0, dz0, params, grad)
 					mark := tp.Len()
 					zs, es, ss, err := sol.Replay(tp, z0)
 					if err != nil {

@@ -47,6 +47,31 @@ func ZeroGrads(ps []*ad.Param) {
 	}
 }
 
+// RandomTangents starts a forward-mode pass on tp in a random direction:
+// a leaf for z0 and the parameters ps, each with a tangent of RandLike
+// entries, and returns the leaf and the directional derivative that
+// reverse mode predicts for that direction, the dot product of the
+// direction with the gradients dz0 (of z0) and grad (FlatGrad of ps).
+func RandomTangents(tp *ad.Tape, rng *rand.Rand, z0, dz0 *tensor.Dense, ps []*ad.Param, grad []float64) (ad.Var, float64) {
+	leaf := tp.Leaf(z0, true)
+	vz := RandLike(rng, z0)
+	tp.SetTangent(leaf, tp.Const(vz))
+	dot := 0.0
+	for k := range vz.Data {
+		dot += vz.Data[k] * dz0.Data[k]
+	}
+	off := 0
+	for _, p := range ps {
+		v := RandLike(rng, p.Value)
+		tp.SetTangent(tp.Param(p), tp.Const(v))
+		for k := range v.Data {
+			dot += v.Data[k] * grad[off+k]
+		}
+		off += p.Value.Len()
+	}
+	return leaf, dot
+}
+
 // Replayer is a solution that can re-record its frozen solve (ode.Solution,
 // sde.Solution).
 type Replayer interface {

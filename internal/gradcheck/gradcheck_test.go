@@ -34,3 +34,24 @@ func TestSquareLossAndHelpers(t *testing.T) {
 		t.Fatal("ZeroGrads left a value")
 	}
 }
+
+// RandomTangents' predicted directional derivative is the JVP of
+// L = sum(z0 .* p) in the direction it set: <vz, p> + <vp, z0>.
+func TestRandomTangents(t *testing.T) {
+	z0 := tensor.FromSlice(1, 3, []float64{0.5, -1, 2})
+	p := ad.NewParam("p", 1, 3)
+	copy(p.Value.Data, []float64{3, 0.25, -2})
+	tp := ad.NewTape()
+	mark := tp.Len()
+	// The gradients of L: dL/dz0 = p, dL/dp = z0.
+	leaf, dot := RandomTangents(tp, rand.New(rand.NewPCG(3, 4)), z0, p.Value, []*ad.Param{p}, z0.Data)
+	l := ad.Sum(ad.Mul(leaf, tp.Param(p)))
+	tp.JVP(mark)
+	jv, ok := tp.Tangent(l)
+	if !ok {
+		t.Fatal("L has no tangent")
+	}
+	if math.Abs(jv.Scalar()-dot) > 1e-14 || dot == 0 {
+		t.Errorf("predicted %v, JVP %v", dot, jv.Scalar())
+	}
+}
