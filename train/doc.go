@@ -166,8 +166,10 @@
 // closest smoothed NFE the training reached and its loss, and why: the
 // coefficient at its upper bound (infeasible for this regularizer), the
 // loss guard holding it back (below what the data can be fit with), or
-// neither (train longer). Metrics.Budget records the average, the setpoint
-// and the coefficient of every iteration.
+// neither (train longer); BudgetOutcome.Infeasible reports the first two.
+// Metrics.Budget records the average, the setpoint and the coefficient of
+// every iteration. ExampleBudgetController trains a model of one's own to
+// a budget.
 //
 // # TayNODE and RNODE: one entry point for every task
 //
