@@ -170,3 +170,33 @@ func TestRecord(t *testing.T) {
 		t.Error("scale huge accepted")
 	}
 }
+
+// ByMethod groups records of any order by method in the settings' method
+// order, each method's in seed order; unknown methods and seeds go last.
+func TestByMethod(t *testing.T) {
+	s := Settings{Methods: []train.Method{{}, {Error: true}, {Stiffness: true}}, Seeds: []uint64{5, 6}}
+	rec := func(m string, seed int) Record { return Record{Run: report.Run{Method: m, Seed: seed}} }
+	// Seed-major, as the runs are made, then a method and a seed the
+	// settings do not have.
+	made := []Record{rec("vanilla", 5), rec("error", 5), rec("stiffness", 5), rec("vanilla", 6), rec("error", 6), rec("stiffness", 6),
+		rec("steer", 5), rec("error", 99)}
+	// Shuffled: the result does not depend on the order given.
+	in := []Record{made[4], made[7], made[0], made[5], made[6], made[2], made[1], made[3]}
+	got := s.ByMethod(in)
+	want := []Record{rec("vanilla", 5), rec("vanilla", 6), rec("error", 5), rec("error", 6), rec("error", 99),
+		rec("stiffness", 5), rec("stiffness", 6), rec("steer", 5)}
+	if len(got) != len(want) {
+		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Run.Method != want[i].Run.Method || got[i].Run.Seed != want[i].Run.Seed {
+			t.Errorf("record %d: %s seed %d, want %s seed %d", i, got[i].Run.Method, got[i].Run.Seed, want[i].Run.Method, want[i].Run.Seed)
+		}
+	}
+	if in[0].Run.Method != "error" || in[0].Run.Seed != 6 {
+		t.Errorf("ByMethod modified its argument: %+v", in[0].Run)
+	}
+	if s.ByMethod(made[:6])[1].Run.Method != "vanilla" {
+		t.Error("the runs' own order was not grouped by method")
+	}
+}

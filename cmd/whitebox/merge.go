@@ -353,10 +353,11 @@ func (m *merged) writeFolder(ctx context.Context, e *env, cmd, out string) int {
 	return exitOK
 }
 
-// writeTask writes one task's results JSON and figures into out/<task>.
+// writeTask writes one task's results JSON and figures into out/<task>,
+// the records grouped by method.
 func (m *merged) writeTask(ctx context.Context, out string, s *section) error {
 	name := s.p.info.Name
-	recs := m.recs[name]
+	recs := s.p.set.ByMethod(m.recs[name])
 	res, err := m.h.report(s.p, recs)
 	if err != nil {
 		return err

@@ -626,10 +626,11 @@ func (h *harness) writeJSON(res *report.Results) error {
 }
 
 // writeOne writes the outputs of a one-task reproduction from all of its
-// records: the table to stdout, the results JSON (--json) and the figures
-// (--out).
+// records (in any order; they are presented grouped by method): the table
+// to stdout, the results JSON (--json) and the figures (--out).
 func (h *harness) writeOne(ctx context.Context, recs []tasks.Record) int {
 	p := h.parts[0]
+	recs = p.set.ByMethod(recs)
 	res, err := h.report(p, recs)
 	if err != nil {
 		return failure(h.env, h.cmd, err)
@@ -655,9 +656,10 @@ func (h *harness) writeOne(ctx context.Context, recs []tasks.Record) int {
 	return exitOK
 }
 
-// report asks the task for the results of the records and fills in what it
-// left empty.
+// report asks the task for the results of the records, grouped by method,
+// and fills in what it left empty.
 func (h *harness) report(p *part, recs []tasks.Record) (*report.Results, error) {
+	recs = p.set.ByMethod(recs)
 	res, err := p.task.Report(recs)
 	if err != nil {
 		return nil, err
