@@ -171,6 +171,33 @@ func TestRecord(t *testing.T) {
 	}
 }
 
+// Runs are made seed-major: every method of a seed (in the settings'
+// method order) before the next seed, Index counting them in that order.
+func TestRunsSeedMajor(t *testing.T) {
+	vanilla, errReg := train.Method{}, train.Method{Error: true}
+	s := Settings{Methods: []train.Method{vanilla, errReg}, Seeds: []uint64{1, 2}}
+	want := []struct {
+		m    train.Method
+		seed uint64
+	}{{vanilla, 1}, {errReg, 1}, {vanilla, 2}, {errReg, 2}}
+	runs := s.Runs()
+	if len(runs) != len(want) {
+		t.Fatalf("%d runs, want %d", len(runs), len(want))
+	}
+	for i, r := range runs {
+		if r.Index != i || r.Method != want[i].m || r.Seed != want[i].seed {
+			t.Errorf("run %d: index %d, %s seed %d; want index %d, %s seed %d", i, r.Index, r.Method, r.Seed, i, want[i].m, want[i].seed)
+		}
+	}
+	// Three methods, three seeds: the k-th run is seed k/3 with method k%3.
+	s = Settings{Methods: []train.Method{vanilla, {Stiffness: true}, errReg}, Seeds: []uint64{7, 8, 9}}
+	for i, r := range s.Runs() {
+		if r.Index != i || r.Method != s.Methods[i%3] || r.Seed != s.Seeds[i/3] {
+			t.Errorf("3 x 3, run %d: index %d, %s seed %d", i, r.Index, r.Method, r.Seed)
+		}
+	}
+}
+
 // ByMethod groups records of any order by method in the settings' method
 // order, each method's in seed order; unknown methods and seeds go last.
 func TestByMethod(t *testing.T) {
