@@ -18,8 +18,10 @@
 //
 // The harness calls Flags, parses the command line, calls Setup with the
 // Settings (scale, methods, seeds, workers, the solvers' step bound), then
-// Run for each run of Settings.Runs (every method with every seed, in that
-// order), and finally Report and Figures on the runs' Records. A Record is
+// Run for each run of Settings.Runs (every method with every seed, seed by
+// seed: every method of the first seed before the next seed), and finally
+// Report and Figures on the runs' Records, grouped by method
+// (Settings.ByMethod). A Record is
 // a run's row of the results JSON (report.Run) plus the task's own
 // measurements as JSON (Record.Extra: histories, moments, fitted curves),
 // so Report and Figures need nothing but the flags, the settings and the

@@ -9,8 +9,8 @@ import (
 	"github.com/whitebox-de/whitebox/train"
 )
 
-// A command looks a task up by name, and the settings enumerate its runs:
-// every method with every seed, in that order.
+// A command looks a task up by name, and the settings enumerate its runs
+// seed-major: every method with the first seed, then with the next seed.
 func Example() {
 	t, err := tasks.New("spiral")
 	if err != nil {
@@ -27,8 +27,8 @@ func Example() {
 	// Output:
 	// spiral [vanilla error stiffness error+stiffness steer]
 	// 0 spiral/vanilla/seed=1999
-	// 1 spiral/vanilla/seed=2000
-	// 2 spiral/error/seed=1999
+	// 1 spiral/error/seed=1999
+	// 2 spiral/vanilla/seed=2000
 	// 3 spiral/error/seed=2000
 	// true
 }

@@ -36,12 +36,14 @@ type Task interface {
 	// *train.InterruptedError of an interrupted run, and save the trained
 	// model to spec.Save when that is set.
 	Run(ctx context.Context, spec RunSpec) (Record, error)
-	// Report returns the results of the runs (records in the harness's run
-	// order): the paper's numbers, the configuration, the runs and their
-	// summary, the notes, the acceptance checks and their verdict.
+	// Report returns the results of the runs: the paper's numbers, the
+	// configuration, the runs and their summary, the notes, the acceptance
+	// checks and their verdict. The harness passes the records grouped by
+	// method (Settings.ByMethod), not in the order the runs were made.
 	Report(recs []Record) (*report.Results, error)
-	// Figures draws the task's figures from the records into the existing
-	// directory dir and returns the files written.
+	// Figures draws the task's figures from the records (grouped by
+	// method, as for Report) into the existing directory dir and returns
+	// the files written.
 	Figures(ctx context.Context, dir string, recs []Record) ([]string, error)
 }
 
@@ -80,7 +82,7 @@ func ParseScale(s string) (Scale, error) {
 type Settings struct {
 	Scale Scale
 	// Methods and Seeds span the runs: every method with every seed, in
-	// the order methods x seeds.
+	// the order seeds x methods (Runs).
 	Methods []train.Method
 	Seeds   []uint64
 	// Workers is the number of runs trained at once.
@@ -90,16 +92,63 @@ type Settings struct {
 	MaxSteps int
 }
 
-// Runs enumerates the (method, seed) runs of the settings in their order:
-// the first method with every seed, then the next method. Index is the
-// position in that order.
+// Runs enumerates the (method, seed) runs of the settings in the order the
+// harness makes them, seed-major: the first seed with every method (in the
+// order of Methods), then the next seed. Index is the position in that
+// order. A drift of the machine's speed during a reproduction then touches
+// every method about alike instead of falling on the methods trained last,
+// so the ratios of training times to vanilla's stay comparable. The
+// results are presented grouped by method all the same (ByMethod).
 func (s Settings) Runs() []RunSpec {
 	var out []RunSpec
-	for _, m := range s.Methods {
-		for _, seed := range s.Seeds {
+	for _, seed := range s.Seeds {
+		for _, m := range s.Methods {
 			out = append(out, RunSpec{Index: len(out), Method: m, Seed: seed})
 		}
 	}
+	return out
+}
+
+// ByMethod returns the records (of any order) grouped by method for
+// presentation: the methods in the order of Methods, each method's records
+// in the order of Seeds. Records of a method or seed the settings do not
+// have follow in their given order. It is the order of the harness's
+// tables, results JSON and figures, whatever order the runs were made in;
+// recs is not modified.
+func (s Settings) ByMethod(recs []Record) []Record {
+	const other = int(^uint(0) >> 1)
+	method := map[string]int{}
+	for i, m := range s.Methods {
+		if _, dup := method[m.String()]; !dup {
+			method[m.String()] = i
+		}
+	}
+	seed := map[int]int{}
+	for i, sd := range s.Seeds {
+		if _, dup := seed[int(sd)]; !dup {
+			seed[int(sd)] = i
+		}
+	}
+	rank := func(r Record) (int, int) {
+		m, ok := method[r.Run.Method]
+		if !ok {
+			return other, other
+		}
+		sd, ok := seed[r.Run.Seed]
+		if !ok {
+			return m, other
+		}
+		return m, sd
+	}
+	out := append([]Record(nil), recs...)
+	sort.SliceStable(out, func(i, j int) bool {
+		mi, si := rank(out[i])
+		mj, sj := rank(out[j])
+		if mi != mj {
+			return mi < mj
+		}
+		return si < sj
+	})
 	return out
 }
 

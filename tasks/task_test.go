@@ -161,3 +161,60 @@ func TestRecord(t *testing.T) {
 		t.Error("scale huge accepted")
 	}
 }
+
+// Runs are made seed-major: every method of a seed (in the settings'
+// method order) before the next seed, Index counting them in that order.
+func TestRunsSeedMajor(t *testing.T) {
+	vanilla, errReg := train.Method{}, train.Method{Error: true}
+	s := Settings{Methods: []train.Method{vanilla, errReg}, Seeds: []uint64{1, 2}}
+	want := []struct {
+		m    train.Method
+		seed uint64
+	}{{vanilla, 1}, {errReg, 1}, {vanilla, 2}, {errReg, 2}}
+	runs := s.Runs()
+	if len(runs) != len(want) {
+		t.Fatalf("%d runs, want %d", len(runs), len(want))
+	}
+	for i, r := range runs {
+		if r.Index != i || r.Method != want[i].m || r.Seed != want[i].seed {
+			t.Errorf("run %d: index %d, %s seed %d; want index %d, %s seed %d", i, r.Index, r.Method, r.Seed, i, want[i].m, want[i].seed)
+		}
+	}
+	// Three methods, three seeds: the k-th run is seed k/3 with method k%3.
+	s = Settings{Methods: []train.Method{vanilla, {Stiffness: true}, errReg}, Seeds: []uint64{7, 8, 9}}
+	for i, r := range s.Runs() {
+		if r.Index != i || r.Method != s.Methods[i%3] || r.Seed != s.Seeds[i/3] {
+			t.Errorf("3 x 3, run %d: index %d, %s seed %d", i, r.Index, r.Method, r.Seed)
+		}
+	}
+}
+
+// ByMethod groups records of any order by method in the settings' method
+// order, each method's in seed order; unknown methods and seeds go last.
+func TestByMethod(t *testing.T) {
+	s := Settings{Methods: []train.Method{{}, {Error: true}, {Stiffness: true}}, Seeds: []uint64{5, 6}}
+	rec := func(m string, seed int) Record { return Record{Run: report.Run{Method: m, Seed: seed}} }
+	// Seed-major, as the runs are made, then a method and a seed the
+	// settings do not have.
+	made := []Record{rec("vanilla", 5), rec("error", 5), rec("stiffness", 5), rec("vanilla", 6), rec("error", 6), rec("stiffness", 6),
+		rec("steer", 5), rec("error", 99)}
+	// Shuffled: the result does not depend on the order given.
+	in := []Record{made[4], made[7], made[0], made[5], made[6], made[2], made[1], made[3]}
+	got := s.ByMethod(in)
+	want := []Record{rec("vanilla", 5), rec("vanilla", 6), rec("error", 5), rec("error", 6), rec("error", 99),
+		rec("stiffness", 5), rec("stiffness", 6), rec("steer", 5)}
+	if len(got) != len(want) {
+		t.Fatalf("%d records, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Run.Method != want[i].Run.Method || got[i].Run.Seed != want[i].Run.Seed {
+			t.Errorf("record %d: %s seed %d, want %s seed %d", i, got[i].Run.Method, got[i].Run.Seed, want[i].Run.Method, want[i].Run.Seed)
+		}
+	}
+	if in[0].Run.Method != "error" || in[0].Run.Seed != 6 {
+		t.Errorf("ByMethod modified its argument: %+v", in[0].Run)
+	}
+	if s.ByMethod(made[:6])[1].Run.Method != "vanilla" {
+		t.Error("the runs' own order was not grouped by method")
+	}
+}

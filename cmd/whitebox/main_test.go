@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,6 +138,13 @@ func TestReproduceSpiralSmoke(t *testing.T) {
 	if res.Task != "spiral" || len(res.Runs) != 4 || len(res.Summary) != 2 || res.Runs[0].Iterations != 8 || res.Runs[3].Method != "error+stiffness" || res.Runs[3].Seed != 2000 {
 		t.Fatalf("results %+v", res)
 	}
+	// The results JSON lists the runs grouped by method, in the order of
+	// --methods, though they were trained seed by seed.
+	for i, w := range []string{"vanilla/1999", "vanilla/2000", "error+stiffness/1999", "error+stiffness/2000"} {
+		if got := fmt.Sprintf("%s/%d", res.Runs[i].Method, res.Runs[i].Seed); got != w {
+			t.Errorf("results JSON: run %d is %s, want %s", i, got, w)
+		}
+	}
 	for _, r := range res.Runs {
 		if r.NFE <= 0 || r.TrainTimeS <= 0 || r.PredictTimeS <= 0 || !(r.TrainLoss > 0) || r.TestLoss != nil || r.TestAccuracy != nil {
 			t.Errorf("run %+v", r)
@@ -148,8 +156,16 @@ func TestReproduceSpiralSmoke(t *testing.T) {
 	}
 	checkFigures(t, out, "trajectories.png", "nfe.png", "loss.png")
 	readMetrics := func() []train.Metrics { return readMetricsFile(t, metrics) }
-	if ms := readMetrics(); len(ms) != 32 || ms[0].Run != "spiral/vanilla/seed=1999" || ms[31].Iteration != 8 {
+	ms := readMetrics()
+	if len(ms) != 32 || ms[31].Iteration != 8 {
 		t.Fatalf("%d metrics lines", len(ms))
+	}
+	// The runs were trained seed-major, one after the other (8 lines
+	// each): every method of seed 1999, then of seed 2000.
+	for k, w := range []string{"spiral/vanilla/seed=1999", "spiral/error+stiffness/seed=1999", "spiral/vanilla/seed=2000", "spiral/error+stiffness/seed=2000"} {
+		if ms[8*k].Run != w || ms[8*k].Iteration != 1 || ms[8*k+7].Run != w {
+			t.Errorf("metrics lines %d-%d: %s iteration %d to %s; want the %d-th run trained, %s", 8*k, 8*k+7, ms[8*k].Run, ms[8*k].Iteration, ms[8*k+7].Run, k+1, w)
+		}
 	}
 	info, err := train.ReadCheckpointInfo(filepath.Join(ckpt, "spiral-error_stiffness-seed2000.ckpt"))
 	if err != nil || info.Iteration != 8 {

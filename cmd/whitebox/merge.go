@@ -30,9 +30,10 @@ results/<task>); for 'all', the report folder --out (default results) with
 REPORT.md and each task's results JSON and figures.
 
 It refuses shards of different protocols (flags, scale, methods, seeds) or
-builds, runs that two shards hold, and runs that no shard holds, naming the
-files and runs. A task that failed in a shard is reported as failed (exit
-status 1).
+builds, runs files of another format (those of older builds, which numbered
+the runs method by method: re-run such shards), runs that two shards hold,
+and runs that no shard holds, naming the files and runs. A task that failed
+in a shard is reported as failed (exit status 1).
 
 Flags:
   -json string
@@ -159,7 +160,8 @@ type merged struct {
 	// h is the reproduction the files' protocol describes.
 	h     *harness
 	files []loadedRuns
-	// recs are each task's records in its run order; failures the tasks
+	// recs are each task's records in its run order (seed-major; writeOne
+	// and writeTask group them by method); failures the tasks
 	// that failed (and failedIn the file that says so).
 	recs     map[string][]tasks.Record
 	failures map[string]string
@@ -353,10 +355,11 @@ func (m *merged) writeFolder(ctx context.Context, e *env, cmd, out string) int {
 	return exitOK
 }
 
-// writeTask writes one task's results JSON and figures into out/<task>.
+// writeTask writes one task's results JSON and figures into out/<task>,
+// the records grouped by method.
 func (m *merged) writeTask(ctx context.Context, out string, s *section) error {
 	name := s.p.info.Name
-	recs := m.recs[name]
+	recs := s.p.set.ByMethod(m.recs[name])
 	res, err := m.h.report(s.p, recs)
 	if err != nil {
 		return err

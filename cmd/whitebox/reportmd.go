@@ -82,7 +82,9 @@ func (m *merged) reportMarkdown(secs []section) []byte {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %d | %s | %s |\n", t.Task, t.Scale, strings.Join(t.Methods, ", "), strings.Join(seeds, ", "), t.Workers, steps, flags)
 	}
-	b.WriteString("\nFlags not given take the scale's values; each task's full configuration is the `config` of its results JSON.\n")
+	b.WriteString("\nFlags not given take the scale's values; each task's full configuration is the `config` of its results JSON. " +
+		"Each task's runs were made seed by seed (every method of a seed before the next seed; shards deal them round robin in that order), " +
+		"so a drift of the machine's speed touches every method about alike; the tables group them by method.\n")
 
 	b.WriteString("\n## Machine\n\n")
 	fmt.Fprintf(&b, "- Build: %s.\n", files[0].file.Build)

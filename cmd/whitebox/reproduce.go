@@ -90,7 +90,8 @@ REPORT.md with every task's table beside the paper's, its checks, the
 protocol and the machine, and per task its results JSON and figures.
 
 --shard I/N trains only the I-th of N shares of the runs (round robin over
-every task's runs in order) and writes them with the protocol to
+every task's runs in order, each task's seed by seed: every method of a
+seed before the next seed) and writes them with the protocol to
 DIR/runs-I-of-N.json; 'whitebox merge DIR...' combines the shards into the
 report and results JSON of the unsharded reproduction.
 
@@ -275,7 +276,7 @@ func parseMethods(name, s string) ([]train.Method, error) {
 }
 
 // jobs returns every run of the reproduction in the global order: each
-// task's runs (methods x seeds) in turn.
+// task's runs (seeds x methods, Settings.Runs) in turn.
 func (h *harness) jobs() []job {
 	var out []job
 	for _, p := range h.parts {
@@ -626,10 +627,11 @@ func (h *harness) writeJSON(res *report.Results) error {
 }
 
 // writeOne writes the outputs of a one-task reproduction from all of its
-// records: the table to stdout, the results JSON (--json) and the figures
-// (--out).
+// records (in any order; they are presented grouped by method): the table
+// to stdout, the results JSON (--json) and the figures (--out).
 func (h *harness) writeOne(ctx context.Context, recs []tasks.Record) int {
 	p := h.parts[0]
+	recs = p.set.ByMethod(recs)
 	res, err := h.report(p, recs)
 	if err != nil {
 		return failure(h.env, h.cmd, err)
@@ -655,9 +657,10 @@ func (h *harness) writeOne(ctx context.Context, recs []tasks.Record) int {
 	return exitOK
 }
 
-// report asks the task for the results of the records and fills in what it
-// left empty.
+// report asks the task for the results of the records, grouped by method
+// (the runs are made seed by seed), and fills in what it left empty.
 func (h *harness) report(p *part, recs []tasks.Record) (*report.Results, error) {
+	recs = p.set.ByMethod(recs)
 	res, err := p.task.Report(recs)
 	if err != nil {
 		return nil, err

@@ -47,8 +47,16 @@ func (s shard) String() string { return fmt.Sprintf("%d/%d", s.I, s.N) }
 // runsFile is the name of shard s's output file.
 func (s shard) runsFile() string { return fmt.Sprintf("runs-%d-of-%d.json", s.I, s.N) }
 
-// runsFormat names the format of the runs files, and its version.
-const runsFormat = "whitebox-runs/1"
+// runsFormat names the format of the runs files, and its version. Version
+// 2 numbers each task's runs seed-major (tasks.Settings.Runs: every method
+// of a seed before the next seed), which decides the runs a shard owns and
+// the index each run is stored under.
+const runsFormat = "whitebox-runs/2"
+
+// runsFormatMethodMajor is the format of the runs files of builds that
+// numbered the runs method-major (every seed of a method before the next
+// method): their shards own other runs, and their indices other slots.
+const runsFormatMethodMajor = "whitebox-runs/1"
 
 // runsFile is what one shard of a reproduction writes (and an unsharded
 // `reproduce all`, as shard 1 of 1): the protocol, the build and machine
@@ -100,7 +108,8 @@ type taskProtocol struct {
 // shardRun is one finished run.
 type shardRun struct {
 	Task string `json:"task"`
-	// Index is the run's position in its task's runs (methods x seeds).
+	// Index is the run's position in its task's runs (seeds x methods,
+	// tasks.Settings.Runs; runsFormat names this numbering).
 	Index  int          `json:"index"`
 	Method string       `json:"method"`
 	Seed   uint64       `json:"seed"`
@@ -325,6 +334,10 @@ func readRunsFile(path string) (*runsFile, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&rf); err != nil {
 		return nil, fmt.Errorf("%s is not a runs file of 'whitebox reproduce --shard' (%v)", path, err)
+	}
+	if rf.Format == runsFormatMethodMajor {
+		return nil, fmt.Errorf("%s has format %q, made by an older build that numbered the runs method by method; this build reads %q, whose runs are numbered seed by seed, so its shards own other runs: re-run shard %d/%d (and every other shard made by the older build) with this build, or merge with the build that made the shards",
+			path, rf.Format, runsFormat, rf.Shard, rf.Shards)
 	}
 	if rf.Format != runsFormat {
 		return nil, fmt.Errorf("%s has format %q; this build reads %q (merge with the build that made the shards)", path, rf.Format, runsFormat)

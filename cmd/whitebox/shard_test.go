@@ -42,10 +42,12 @@ func TestShardAssignment(t *testing.T) {
 	}
 }
 
-// The spiral reproduction split into 4 shards (of 2, 2, 1 and 1 runs) and
-// merged gives the unsharded run's results JSON, NFE and losses to the last
-// bit (only measured times differ) and the same figures byte for byte; the
-// merge does not depend on the order of its arguments.
+// The spiral reproduction split into 4 shards (of 2, 2, 1 and 1 runs,
+// dealt round robin from the seed-major run order, so a shard mixes
+// methods) and merged gives the unsharded run's results JSON, NFE and
+// losses to the last bit (only measured times differ), its runs grouped by
+// method, and the same figures byte for byte; the merge does not depend on
+// the order of its arguments.
 func TestShardsMergeBitForBit(t *testing.T) {
 	dir := t.TempDir()
 	base := []string{"reproduce", "spiral", "--iters", "20", "--seeds", "2", "--methods", "vanilla,error,steer", "--predict-repeats", "1"}
@@ -54,18 +56,36 @@ func TestShardsMergeBitForBit(t *testing.T) {
 	if status != 0 {
 		t.Fatalf("unsharded: status %d: %s", status, stderr)
 	}
+	// The runs in order: 0 vanilla/1999, 1 error/1999, 2 steer/1999,
+	// 3 vanilla/2000, 4 error/2000, 5 steer/2000; shard I owns those whose
+	// index is I-1 modulo 4.
+	owns := [][]string{
+		{"0 vanilla/1999", "4 error/2000"},
+		{"1 error/1999", "5 steer/2000"},
+		{"2 steer/1999"},
+		{"3 vanilla/2000"},
+	}
 	var shards []string
 	for i := 1; i <= 4; i++ {
 		out := filepath.Join(dir, "shard", string(rune('0'+i)))
 		shards = append(shards, out)
 		status, stdout, stderr := runCLI(context.Background(), args(base, []string{"--shard", string(rune('0'+i)) + "/4", "--out", out})...)
-		want := []int{2, 2, 1, 1}[i-1]
 		if status != 0 || stdout != "" || !strings.Contains(stderr, "of the 6 runs written to") {
 			t.Fatalf("shard %d: status %d, stdout %q, stderr %s", i, status, stdout, stderr)
 		}
 		rf, err := readRunsFile(filepath.Join(out, (shard{i, 4}).runsFile()))
-		if err != nil || len(rf.Runs) != want || rf.Shard != i || rf.Shards != 4 {
+		if err != nil || rf.Format != "whitebox-runs/2" || rf.Shard != i || rf.Shards != 4 {
 			t.Fatalf("shard %d: %v, %+v", i, err, rf)
+		}
+		var got []string
+		for _, r := range rf.Runs {
+			got = append(got, fmt.Sprintf("%d %s/%d", r.Index, r.Method, r.Seed))
+			if r.Record.Run.Method != r.Method || r.Record.Run.Seed != int(r.Seed) {
+				t.Errorf("shard %d: run %d %s/%d holds the record of %s/%d", i, r.Index, r.Method, r.Seed, r.Record.Run.Method, r.Record.Run.Seed)
+			}
+		}
+		if !slices.Equal(got, owns[i-1]) {
+			t.Errorf("shard %d/4 holds the runs %q, want %q", i, got, owns[i-1])
 		}
 		if rf.Protocol.Tasks[0].Flags["iters"] != "20" || rf.Execution.Flags["shard"] != string(rune('0'+i))+"/4" || rf.Build.Go == "" || rf.Machine.Cores < 1 {
 			t.Errorf("shard %d: protocol %+v, execution %+v, build %+v", i, rf.Protocol, rf.Execution, rf.Build)
@@ -86,6 +106,15 @@ func TestShardsMergeBitForBit(t *testing.T) {
 	}
 	if len(a.Runs) != 6 || len(b.Runs) != 6 {
 		t.Fatalf("%d and %d runs", len(a.Runs), len(b.Runs))
+	}
+	// Both list the runs grouped by method, though they were made seed by
+	// seed.
+	for i, w := range []string{"vanilla/1999", "vanilla/2000", "error/1999", "error/2000", "steer/1999", "steer/2000"} {
+		for name, res := range map[string]*report.Results{"unsharded": a, "merged": b} {
+			if got := fmt.Sprintf("%s/%d", res.Runs[i].Method, res.Runs[i].Seed); got != w {
+				t.Errorf("%s results JSON: run %d is %s, want %s", name, i, got, w)
+			}
+		}
 	}
 	for i := range a.Runs {
 		x, y := a.Runs[i], b.Runs[i]
@@ -135,13 +164,30 @@ func TestShardsMergeBitForBit(t *testing.T) {
 	if status, _, stderr := runCLI(context.Background(), args(base, []string{"--shard", "1/1", "--out", whole})...); status != 0 {
 		t.Fatalf("shard 1/1: %d %s", status, stderr)
 	}
+	// Shard 1 as a build before the seed-major order wrote it: the same
+	// runs file in format whitebox-runs/1, whose indices mean other runs.
+	old := filepath.Join(dir, "old")
+	rf, err := readRunsFile(filepath.Join(shards[0], "runs-1-of-4.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf.Format = "whitebox-runs/1"
+	if err := os.MkdirAll(old, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeRunsFile(filepath.Join(old, "runs-1-of-4.json"), rf); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		dirs []string
 		want []string
 	}{
 		{[]string{shards[0], other, shards[2], shards[3]}, []string{"different protocols", "runs-1-of-4.json has --iters=20", "runs-2-of-4.json has --iters=21"}},
-		{[]string{shards[0], shards[1], shards[3]}, []string{"1 of the 6 runs are in none of the files: spiral/error/seed=1999 (shard 3 of 4)"}},
-		{[]string{shards[0], shards[1], shards[2], shards[3], shards[1]}, []string{"2 run(s) are in two shards' files", "spiral/vanilla/seed=2000 in " + filepath.Join(shards[1], "runs-2-of-4.json")}},
+		{[]string{shards[0], shards[1], shards[3]}, []string{"1 of the 6 runs are in none of the files: spiral/steer/seed=1999 (shard 3 of 4)"}},
+		{[]string{shards[0], shards[1], shards[2], shards[3], shards[1]}, []string{"2 run(s) are in two shards' files",
+			"spiral/error/seed=1999 in " + filepath.Join(shards[1], "runs-2-of-4.json"), "spiral/steer/seed=2000 in "}},
+		{[]string{old, shards[1], shards[2], shards[3]}, []string{filepath.Join(old, "runs-1-of-4.json") + ` has format "whitebox-runs/1"`,
+			"numbered the runs method by method", `this build reads "whitebox-runs/2"`, "re-run shard 1/4"}},
 		{[]string{shards[0], whole}, []string{"are in two shards' files", "spiral/vanilla/seed=1999 in " + filepath.Join(shards[0], "runs-1-of-4.json") + " and " + filepath.Join(whole, "runs-1-of-1.json")}},
 		{[]string{dir}, []string{"holds no runs file"}},
 		{[]string{filepath.Join(dir, "nowhere")}, []string{"no such file or directory"}},
@@ -177,8 +223,11 @@ func TestShardResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(ckpt)
-	if len(first.Runs) != 1 || len(entries) != 1 || entries[0].Name() != "spiral-vanilla-seed2000.ckpt" {
-		t.Fatalf("shard 2/3 made %d runs and %d checkpoints (%v); want the one run vanilla seed 2000", len(first.Runs), len(entries), entries)
+	// The runs in order are vanilla/1999, error/1999, vanilla/2000 and
+	// error/2000: shard 2/3 owns the second (index 1).
+	if len(first.Runs) != 1 || first.Runs[0].Index != 1 || first.Runs[0].Method != "error" || first.Runs[0].Seed != 1999 ||
+		len(entries) != 1 || entries[0].Name() != "spiral-error-seed1999.ckpt" {
+		t.Fatalf("shard 2/3 made %d runs and %d checkpoints (%v); want the one run error seed 1999", len(first.Runs), len(entries), entries)
 	}
 	// Without --resume the checkpoints are not overwritten.
 	if status, _, stderr := runCLI(context.Background(), a...); status != exitUsage || !strings.Contains(stderr, "--resume") {
@@ -260,6 +309,7 @@ func TestReproduceAll(t *testing.T) {
 	}
 	for _, w := range []string{"# Reproduction of Pal et al. 2021", "in one process", "| spiral | done | 4 |", "| spiral-sde | done | 4 |",
 		"--spiral.iters=3", "--spiral-sde.iters=3", "`--data-trajectories 300 --iters 3 --predict-passes 1 --trajectories 20`",
+		"Each task's runs were made seed by seed (every method of a seed before the next seed;",
 		"## Machine", "- Build: whitebox ", "cores", "(UTC)",
 		"## spiral (default scale, 2 seeds)", "| vanilla | 2 |", "1083 ± 57.55", "- Check error vs vanilla: NFE", "![spiral: trajectories](spiral/trajectories.png)",
 		"## spiral-sde (default scale, 2 seeds)", "528.67 ± 6.11", "Results JSON: [spiral-sde/results.json](spiral-sde/results.json)."} {
