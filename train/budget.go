@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/whitebox-de/whitebox/internal/numfmt"
 	"github.com/whitebox-de/whitebox/ode"
 )
 
@@ -96,6 +97,10 @@ const (
 	// model predicts in fewer evaluations than asked for, and may have paid
 	// loss for NFE nobody needed.
 	BudgetSlack = 0.8
+	// BudgetRiseBack: a run met with room to spare whose smoothed NFE
+	// ended above BudgetRiseBack times the smallest it reached is
+	// reported as rising back towards the budget when the run ended.
+	BudgetRiseBack = 1.1
 	// BudgetCoefRange bounds the coefficient to [c0/BudgetCoefRange,
 	// c0*BudgetCoefRange] around its starting value c0.
 	BudgetCoefRange = 1e4
@@ -720,6 +725,8 @@ type BudgetOutcome struct {
 	ClosestNFE       float64 `json:"closest_nfe"`
 	ClosestIteration int     `json:"closest_iteration"`
 	ClosestLoss      float64 `json:"closest_loss"`
+	// EndNFE is the smoothed training NFE at the end of the run.
+	EndNFE float64 `json:"end_nfe"`
 	// CoefStart and CoefEnd are the coefficient of the first and the last
 	// iteration; Coefficients the coefficient after each iteration of
 	// CoefIterations (at most about 200 of them, evenly spaced).
@@ -740,7 +747,7 @@ func (c *BudgetController) Outcome(predictNFE, predictLoss float64) *BudgetOutco
 	o := &BudgetOutcome{Regularizer: c.b.Part(), NFE: c.target, Setpoint: c.Setpoint(), Tolerance: c.b.Tolerance,
 		PredictTimeS: c.b.PredictTime.Seconds(), TimePerNFES: c.timePerNFE,
 		PredictNFE: predictNFE, PredictLoss: predictLoss, BestLoss: c.bestLoss,
-		ClosestNFE: c.closestNFE, ClosestIteration: c.closestIt, ClosestLoss: c.closestL}
+		ClosestNFE: c.closestNFE, ClosestIteration: c.closestIt, ClosestLoss: c.closestL, EndNFE: c.ema}
 	if math.IsInf(o.ClosestNFE, 0) { // a run shorter than the smoothing
 		o.ClosestNFE = c.ema
 		o.ClosestIteration, o.ClosestLoss = len(c.coefs), c.emaLoss
@@ -782,19 +789,22 @@ func (o *BudgetOutcome) verdict() string {
 	if o.PredictTimeS > 0 {
 		head = fmt.Sprintf("budget %.3g ms of prediction (%.0f NFE at %.3g us per NFE) on %s", o.PredictTimeS*1e3, o.NFE, o.TimePerNFES*1e6, o.Regularizer)
 	}
-	ratio := o.PredictNFE / o.NFE
+	ratio := numfmt.Ratio(o.PredictNFE/o.NFE, BudgetSlack, 1+o.Tolerance)
 	coef := fmt.Sprintf("coefficient %.3g -> %.3g", o.CoefStart, o.CoefEnd)
 	switch {
 	case o.Met && !o.FitLost && o.Slack:
 		why := "the NFE fell past the budget faster than the controller followed (a smaller starting coefficient, or a longer run, may land closer)"
-		if o.CoefEnd < o.CoefStart {
+		switch {
+		case o.CoefEnd < o.CoefStart && o.EndNFE > BudgetRiseBack*o.ClosestNFE:
+			why = fmt.Sprintf("the NFE was rising back towards the budget as the coefficient fell (smoothed, from %.0f to %.0f), more slowly than the run lasted (a longer run, or a smaller starting coefficient, may land closer)", o.ClosestNFE, o.EndNFE)
+		case o.CoefEnd < o.CoefStart:
 			why = "the NFE did not rise back towards the budget as the coefficient fell (a smaller starting coefficient may leave more of the budget to the fit)"
 		}
-		return fmt.Sprintf("%s: met with room to spare, prediction NFE %.0f (%.2fx the budget) at loss %.3g; %s; %s.", head, o.PredictNFE, ratio, o.PredictLoss, coef, why)
+		return fmt.Sprintf("%s: met with room to spare, prediction NFE %.0f (%sx the budget) at loss %.3g; %s; %s.", head, o.PredictNFE, ratio, o.PredictLoss, coef, why)
 	case o.Met && !o.FitLost:
-		return fmt.Sprintf("%s: met, prediction NFE %.0f (%.2fx the budget) at loss %.3g; %s.", head, o.PredictNFE, ratio, o.PredictLoss, coef)
+		return fmt.Sprintf("%s: met, prediction NFE %.0f (%sx the budget) at loss %.3g; %s.", head, o.PredictNFE, ratio, o.PredictLoss, coef)
 	case o.Met:
-		return fmt.Sprintf("%s: met only by giving up the fit, prediction NFE %.0f (%.2fx) at loss %.3g against %.3g reached during training: the budget may be below what the data can be fit with; %s.",
+		return fmt.Sprintf("%s: met only by giving up the fit, prediction NFE %.0f (%sx) at loss %.3g against %.3g reached during training: the budget may be below what the data can be fit with; %s.",
 			head, o.PredictNFE, ratio, o.PredictLoss, o.BestLoss, coef)
 	}
 	why := "the controller had not brought the NFE down by the end of training (train longer or raise the budget gain)"
@@ -804,6 +814,6 @@ func (o *BudgetOutcome) verdict() string {
 	case o.AtUpperBound:
 		why = "the coefficient reached its upper bound, so the budget is infeasible for this regularizer"
 	}
-	return fmt.Sprintf("%s: NOT met, prediction NFE %.0f (%.2fx the budget) at loss %.3g; the closest the training came was %.0f NFE (smoothed) after iteration %d, at loss %.3g; %s; %s.",
+	return fmt.Sprintf("%s: NOT met, prediction NFE %.0f (%sx the budget) at loss %.3g; the closest the training came was %.0f NFE (smoothed) after iteration %d, at loss %.3g; %s; %s.",
 		head, o.PredictNFE, ratio, o.PredictLoss, o.ClosestNFE, o.ClosestIteration, o.ClosestLoss, why, coef)
 }

@@ -609,3 +609,21 @@ func TestBudgetOutcomeInfeasible(t *testing.T) {
 		}
 	}
 }
+
+// A budget met with room to spare after the coefficient fell says whether
+// the NFE was rising back when the run ended, and a ratio next to a bound
+// is printed with the digits that keep it on its side of the bound.
+func TestBudgetVerdictRisingBack(t *testing.T) {
+	o := &BudgetOutcome{Regularizer: "error", NFE: 139.5, Tolerance: 0.1, PredictNFE: 111, PredictLoss: 0.00685,
+		Met: true, Slack: true, CoefStart: 200, CoefEnd: 6.51, ClosestNFE: 59, EndNFE: 110}
+	v := o.verdict()
+	for _, want := range []string{"met with room to spare", "(0.796x the budget)", "rising back towards the budget", "from 59 to 110"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("verdict %q lacks %q", v, want)
+		}
+	}
+	o.EndNFE = 62
+	if v := o.verdict(); !strings.Contains(v, "did not rise back") {
+		t.Errorf("flat end: %q", v)
+	}
+}

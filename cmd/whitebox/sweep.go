@@ -15,6 +15,7 @@ import (
 
 	"gonum.org/v1/plot/plotutil"
 
+	"github.com/whitebox-de/whitebox/internal/numfmt"
 	"github.com/whitebox-de/whitebox/report"
 	"github.com/whitebox-de/whitebox/tasks"
 	"github.com/whitebox-de/whitebox/train"
@@ -453,12 +454,12 @@ func sweepResults(task string, s *sweepFlags, pts []*sweepPoint, config any) *re
 		// The check on the means over the seeds.
 		mn, ml := meanNFE(p.recs), meanLoss(p.recs)
 		ok := mn/p.budget >= sweepNFELow && mn/p.budget <= 1+train.DefaultBudgetTolerance
-		text := fmt.Sprintf("Check %s, mean over %d seeds: prediction NFE %.1f = %.2fx the budget %g (want %.2f-%.2f)",
-			p.label, len(p.recs), mn, mn/p.budget, p.budget, sweepNFELow, 1+train.DefaultBudgetTolerance)
+		text := fmt.Sprintf("Check %s, mean over %d seeds: prediction NFE %.1f = %sx the budget %g (want %.2f-%.2f)",
+			p.label, len(p.recs), mn, numfmt.Ratio(mn/p.budget, sweepNFELow, 1+train.DefaultBudgetTolerance), p.budget, sweepNFELow, 1+train.DefaultBudgetTolerance)
 		if f, fp := closestFixedMean(pts, mn); f != nil {
 			lr := ml / f[1]
 			ok = ok && lr <= sweepLossFactor
-			text += fmt.Sprintf(", loss %.3g = %sx that of %s (mean NFE %.1f, the fixed coefficient closest in mean NFE; want <= %.2f)", ml, ratioText(lr), fp, f[0], sweepLossFactor)
+			text += fmt.Sprintf(", loss %.3g = %sx that of %s (mean NFE %.1f, the fixed coefficient closest in mean NFE; want <= %.2f)", ml, numfmt.Ratio(lr, sweepLossFactor), fp, f[0], sweepLossFactor)
 		}
 		res.Checks = append(res.Checks, report.Check{Name: p.label + " (mean)", Pass: ok, Text: text + ": " + holds(ok) + "."})
 		if !ok {
@@ -474,12 +475,12 @@ func sweepResults(task string, s *sweepFlags, pts []*sweepPoint, config any) *re
 			if run.Budget != nil {
 				tol = run.Budget.Tolerance
 			}
-			text := fmt.Sprintf("Check %s seed %d: prediction NFE %d = %.2fx the budget %g (want %.2f-%.2f)", p.label, run.Seed, run.NFE, ratio, p.budget, sweepNFELow, 1+tol)
+			text := fmt.Sprintf("Check %s seed %d: prediction NFE %d = %sx the budget %g (want %.2f-%.2f)", p.label, run.Seed, run.NFE, numfmt.Ratio(ratio, sweepNFELow, 1+tol), p.budget, sweepNFELow, 1+tol)
 			ok := ratio >= sweepNFELow && ratio <= 1+tol
 			if f, fp := closestFixed(pts, run.Seed, float64(run.NFE)); f != nil {
 				lr := run.TrainLoss / f.TrainLoss
 				ok = ok && lr <= sweepLossFactor
-				text += fmt.Sprintf(", loss %.3g = %sx that of %s (NFE %d, the fixed run of this seed closest in NFE; want <= %.2f)", run.TrainLoss, ratioText(lr), fp.label, f.NFE, sweepLossFactor)
+				text += fmt.Sprintf(", loss %.3g = %sx that of %s (NFE %d, the fixed run of this seed closest in NFE; want <= %.2f)", run.TrainLoss, numfmt.Ratio(lr, sweepLossFactor), fp.label, f.NFE, sweepLossFactor)
 			}
 			if !ok {
 				failedRuns = append(failedRuns, fmt.Sprintf("%s seed %d", p.label, run.Seed))
@@ -526,15 +527,6 @@ func closestFixedMean(pts []*sweepPoint, nfe float64) ([]float64, string) {
 		}
 	}
 	return best, label
-}
-
-// ratioText formats a ratio with two decimals, or two significant digits
-// below 0.1.
-func ratioText(r float64) string {
-	if r < 0.1 {
-		return strconv.FormatFloat(r, 'g', 2, 64)
-	}
-	return strconv.FormatFloat(r, 'f', 2, 64)
 }
 
 func budgetValues(pts []*sweepPoint) []float64 {
