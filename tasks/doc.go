@@ -19,7 +19,8 @@
 // The harness calls Flags, parses the command line, calls Setup with the
 // Settings (scale, methods, seeds, workers, the solvers' step bound), then
 // Run for each run of Settings.Runs (every method with every seed, seed by
-// seed: every method of the first seed before the next seed), and finally
+// seed: every method of the first seed before the next seed, whose methods
+// start one further along), and finally
 // Report and Figures on the runs' Records, grouped by method
 // (Settings.ByMethod). A Record is
 // a run's row of the results JSON (report.Run) plus the task's own

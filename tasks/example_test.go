@@ -10,7 +10,8 @@ import (
 )
 
 // A command looks a task up by name, and the settings enumerate its runs
-// seed-major: every method with the first seed, then with the next seed.
+// seed-major: every method with the first seed, then with the next seed,
+// whose methods start one further along.
 func Example() {
 	t, err := tasks.New("spiral")
 	if err != nil {
@@ -28,7 +29,7 @@ func Example() {
 	// spiral [vanilla error stiffness error+stiffness steer]
 	// 0 spiral/vanilla/seed=1999
 	// 1 spiral/error/seed=1999
-	// 2 spiral/vanilla/seed=2000
-	// 3 spiral/error/seed=2000
+	// 2 spiral/error/seed=2000
+	// 3 spiral/vanilla/seed=2000
 	// true
 }

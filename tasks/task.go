@@ -93,17 +93,24 @@ type Settings struct {
 }
 
 // Runs enumerates the (method, seed) runs of the settings in the order the
-// harness makes them, seed-major: the first seed with every method (in the
-// order of Methods), then the next seed. Index is the position in that
-// order. A drift of the machine's speed during a reproduction then touches
-// every method about alike instead of falling on the methods trained last,
-// so the ratios of training times to vanilla's stay comparable. The
-// results are presented grouped by method all the same (ByMethod).
+// harness makes them, seed-major: the first seed with every method, then
+// the next seed, the j-th seed (from 0) starting at method j of Methods
+// and going round (seeds 1999, 2000 of vanilla, error, stiffness: vanilla,
+// error, stiffness, then error, stiffness, vanilla). Index is the position
+// in that order. A drift of the machine's speed during a reproduction then
+// touches every method about alike instead of falling on the methods
+// trained last, so the ratios of training times to vanilla's stay
+// comparable; the rotation keeps any one method from always starting a
+// seed, and mixes the methods of the shards that deal the runs round robin
+// (without it, N shards of a task whose method count N divides would each
+// hold one method). The results are presented grouped by method all the
+// same (ByMethod).
 func (s Settings) Runs() []RunSpec {
 	var out []RunSpec
-	for _, seed := range s.Seeds {
-		for _, m := range s.Methods {
-			out = append(out, RunSpec{Index: len(out), Method: m, Seed: seed})
+	n := len(s.Methods)
+	for j, seed := range s.Seeds {
+		for i := range s.Methods {
+			out = append(out, RunSpec{Index: len(out), Method: s.Methods[(i+j)%n], Seed: seed})
 		}
 	}
 	return out

@@ -165,26 +165,40 @@ func TestRecord(t *testing.T) {
 // Runs are made seed-major: every method of a seed (in the settings'
 // method order) before the next seed, Index counting them in that order.
 func TestRunsSeedMajor(t *testing.T) {
-	vanilla, errReg := train.Method{}, train.Method{Error: true}
+	vanilla, errReg, stiff := train.Method{}, train.Method{Error: true}, train.Method{Stiffness: true}
 	s := Settings{Methods: []train.Method{vanilla, errReg}, Seeds: []uint64{1, 2}}
-	want := []struct {
+	type run struct {
 		m    train.Method
 		seed uint64
-	}{{vanilla, 1}, {errReg, 1}, {vanilla, 2}, {errReg, 2}}
-	runs := s.Runs()
-	if len(runs) != len(want) {
-		t.Fatalf("%d runs, want %d", len(runs), len(want))
 	}
-	for i, r := range runs {
-		if r.Index != i || r.Method != want[i].m || r.Seed != want[i].seed {
-			t.Errorf("run %d: index %d, %s seed %d; want index %d, %s seed %d", i, r.Index, r.Method, r.Seed, i, want[i].m, want[i].seed)
+	check := func(s Settings, want []run) {
+		t.Helper()
+		runs := s.Runs()
+		if len(runs) != len(want) {
+			t.Fatalf("%d runs, want %d", len(runs), len(want))
+		}
+		for i, r := range runs {
+			if r.Index != i || r.Method != want[i].m || r.Seed != want[i].seed {
+				t.Errorf("run %d: index %d, %s seed %d; want index %d, %s seed %d", i, r.Index, r.Method, r.Seed, i, want[i].m, want[i].seed)
+			}
 		}
 	}
-	// Three methods, three seeds: the k-th run is seed k/3 with method k%3.
-	s = Settings{Methods: []train.Method{vanilla, {Stiffness: true}, errReg}, Seeds: []uint64{7, 8, 9}}
-	for i, r := range s.Runs() {
-		if r.Index != i || r.Method != s.Methods[i%3] || r.Seed != s.Seeds[i/3] {
-			t.Errorf("3 x 3, run %d: index %d, %s seed %d", i, r.Index, r.Method, r.Seed)
+	// Every method of a seed before the next seed, the j-th seed's
+	// methods rotated by j.
+	check(s, []run{{vanilla, 1}, {errReg, 1}, {errReg, 2}, {vanilla, 2}})
+	s = Settings{Methods: []train.Method{vanilla, stiff, errReg}, Seeds: []uint64{7, 8, 9}}
+	check(s, []run{{vanilla, 7}, {stiff, 7}, {errReg, 7}, {stiff, 8}, {errReg, 8}, {vanilla, 8}, {errReg, 9}, {vanilla, 9}, {stiff, 9}})
+	// Round robin over N shards where N equals the number of methods: each
+	// shard holds a different method for every seed.
+	for shard := 0; shard < 3; shard++ {
+		seen := map[train.Method]bool{}
+		for _, r := range s.Runs() {
+			if r.Index%3 == shard {
+				seen[r.Method] = true
+			}
+		}
+		if len(seen) != 3 {
+			t.Errorf("shard %d of 3 holds %d methods, want all 3", shard+1, len(seen))
 		}
 	}
 }

@@ -166,7 +166,8 @@
 // closest smoothed NFE the training reached and its loss, and why: the
 // coefficient at its upper bound (infeasible for this regularizer), the
 // loss guard holding it back (below what the data can be fit with), or
-// neither (train longer); BudgetOutcome.Infeasible reports the first two.
+// neither (train longer); BudgetOutcome.Infeasible reports the first two
+// (and a fit given up).
 // Metrics.Budget records the average, the setpoint and the coefficient of
 // every iteration. ExampleBudgetController trains a model of one's own to
 // a budget.

@@ -91,7 +91,8 @@ protocol and the machine, and per task its results JSON and figures.
 
 --shard I/N trains only the I-th of N shares of the runs (round robin over
 every task's runs in order, each task's seed by seed: every method of a
-seed before the next seed) and writes them with the protocol to
+seed before the next seed, each seed's methods starting one further
+along) and writes them with the protocol to
 DIR/runs-I-of-N.json; 'whitebox merge DIR...' combines the shards into the
 report and results JSON of the unsharded reproduction.
 

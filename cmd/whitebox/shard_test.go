@@ -57,13 +57,14 @@ func TestShardsMergeBitForBit(t *testing.T) {
 		t.Fatalf("unsharded: status %d: %s", status, stderr)
 	}
 	// The runs in order: 0 vanilla/1999, 1 error/1999, 2 steer/1999,
-	// 3 vanilla/2000, 4 error/2000, 5 steer/2000; shard I owns those whose
-	// index is I-1 modulo 4.
+	// then seed 2000's methods one further along: 3 error/2000,
+	// 4 steer/2000, 5 vanilla/2000; shard I owns those whose index is I-1
+	// modulo 4.
 	owns := [][]string{
-		{"0 vanilla/1999", "4 error/2000"},
-		{"1 error/1999", "5 steer/2000"},
+		{"0 vanilla/1999", "4 steer/2000"},
+		{"1 error/1999", "5 vanilla/2000"},
 		{"2 steer/1999"},
-		{"3 vanilla/2000"},
+		{"3 error/2000"},
 	}
 	var shards []string
 	for i := 1; i <= 4; i++ {
@@ -185,7 +186,7 @@ func TestShardsMergeBitForBit(t *testing.T) {
 		{[]string{shards[0], other, shards[2], shards[3]}, []string{"different protocols", "runs-1-of-4.json has --iters=20", "runs-2-of-4.json has --iters=21"}},
 		{[]string{shards[0], shards[1], shards[3]}, []string{"1 of the 6 runs are in none of the files: spiral/steer/seed=1999 (shard 3 of 4)"}},
 		{[]string{shards[0], shards[1], shards[2], shards[3], shards[1]}, []string{"2 run(s) are in two shards' files",
-			"spiral/error/seed=1999 in " + filepath.Join(shards[1], "runs-2-of-4.json"), "spiral/steer/seed=2000 in "}},
+			"spiral/error/seed=1999 in " + filepath.Join(shards[1], "runs-2-of-4.json"), "spiral/vanilla/seed=2000 in "}},
 		{[]string{old, shards[1], shards[2], shards[3]}, []string{filepath.Join(old, "runs-1-of-4.json") + ` has format "whitebox-runs/1"`,
 			"numbered the runs method by method", `this build reads "whitebox-runs/2"`, "re-run shard 1/4"}},
 		{[]string{shards[0], whole}, []string{"are in two shards' files", "spiral/vanilla/seed=1999 in " + filepath.Join(shards[0], "runs-1-of-4.json") + " and " + filepath.Join(whole, "runs-1-of-1.json")}},
@@ -223,8 +224,8 @@ func TestShardResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(ckpt)
-	// The runs in order are vanilla/1999, error/1999, vanilla/2000 and
-	// error/2000: shard 2/3 owns the second (index 1).
+	// The runs in order are vanilla/1999, error/1999, error/2000 and
+	// vanilla/2000: shard 2/3 owns the second (index 1).
 	if len(first.Runs) != 1 || first.Runs[0].Index != 1 || first.Runs[0].Method != "error" || first.Runs[0].Seed != 1999 ||
 		len(entries) != 1 || entries[0].Name() != "spiral-error-seed1999.ckpt" {
 		t.Fatalf("shard 2/3 made %d runs and %d checkpoints (%v); want the one run error seed 1999", len(first.Runs), len(entries), entries)

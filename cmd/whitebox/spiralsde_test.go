@@ -134,8 +134,8 @@ func TestReproduceSpiralSDEUsage(t *testing.T) {
 }
 
 // With --workers 2 the harness returns the runs in the order of the specs
-// given, here Runs' seed-major order (vanilla/1, error/1, vanilla/2,
-// error/2), whatever order they finish in, and a failed run cancels the
+// given, here Runs' seed-major order (vanilla/1, error/1, error/2,
+// vanilla/2), whatever order they finish in, and a failed run cancels the
 // one beside it and is what the reproduction reports.
 func TestEachConcurrent(t *testing.T) {
 	p := &part{info: tasks.Info{Name: "t"}, set: tasks.Settings{Methods: []train.Method{{}, {Error: true}}, Seeds: []uint64{1, 2}, Workers: 2}}
@@ -156,7 +156,7 @@ func TestEachConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, r := range recs {
-		if r.Run.NFE != 10+i || r.Run.Seed != 1+i/2 || r.Run.Method != []string{"vanilla", "error"}[i%2] {
+		if r.Run.NFE != 10+i || r.Run.Seed != 1+i/2 || r.Run.Method != []string{"vanilla", "error", "error", "vanilla"}[i] {
 			t.Errorf("run %d: %+v", i, r)
 		}
 	}
