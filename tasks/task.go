@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"sync"
@@ -101,9 +102,10 @@ type Settings struct {
 // touches every method about alike instead of falling on the methods
 // trained last, so the ratios of training times to vanilla's stay
 // comparable; the rotation keeps any one method from always starting a
-// seed, and mixes the methods of the shards that deal the runs round robin
-// (without it, N shards of a task whose method count N divides would each
-// hold one method). The results are presented grouped by method all the
+// seed, and mixes the methods within the shares of shards that deal the
+// runs round robin (without it, when N shards evenly divide a task's
+// method count, each shard would train only some of its methods for every
+// seed: one each when N equals the method count). The results are presented grouped by method all the
 // same (ByMethod).
 func (s Settings) Runs() []RunSpec {
 	var out []RunSpec
@@ -123,7 +125,7 @@ func (s Settings) Runs() []RunSpec {
 // tables, results JSON and figures, whatever order the runs were made in;
 // recs is not modified.
 func (s Settings) ByMethod(recs []Record) []Record {
-	const other = int(^uint(0) >> 1)
+	const other = math.MaxInt
 	method := map[string]int{}
 	for i, m := range s.Methods {
 		if _, dup := method[m.String()]; !dup {

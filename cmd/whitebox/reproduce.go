@@ -658,10 +658,10 @@ func (h *harness) writeOne(ctx context.Context, recs []tasks.Record) int {
 	return exitOK
 }
 
-// report asks the task for the results of the records, grouped by method
-// (the runs are made seed by seed), and fills in what it left empty.
+// report asks the task for the results of the records, which its callers
+// (writeOne, merged.writeTask) have grouped by method for the figures too,
+// and fills in what it left empty.
 func (h *harness) report(p *part, recs []tasks.Record) (*report.Results, error) {
-	recs = p.set.ByMethod(recs)
 	res, err := p.task.Report(recs)
 	if err != nil {
 		return nil, err

@@ -49,8 +49,9 @@ func (s shard) runsFile() string { return fmt.Sprintf("runs-%d-of-%d.json", s.I,
 
 // runsFormat names the format of the runs files, and its version. Version
 // 2 numbers each task's runs seed-major (tasks.Settings.Runs: every method
-// of a seed before the next seed), which decides the runs a shard owns and
-// the index each run is stored under.
+// of a seed before the next seed, each seed's methods starting one further
+// along), which decides the runs a shard owns and the index each run is
+// stored under.
 const runsFormat = "whitebox-runs/2"
 
 // runsFormatMethodMajor is the format of the runs files of builds that
